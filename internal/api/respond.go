@@ -1,0 +1,75 @@
+// Package api serves the native JSON API under /api/v1. Every handler
+// returns a value or an error; one wrapper writes the JSON, maps errors to
+// status codes and logs, so that every answer looks the same and no
+// internal error text reaches a client.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+// Error is an error a client may see. Fields names each bad field.
+type Error struct {
+	Status  int                `json:"-"`
+	Message string             `json:"error"`
+	Fields  []audit.FieldError `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func badRequest(field, reason string) *Error {
+	return &Error{Status: http.StatusBadRequest, Message: field + ": " + reason,
+		Fields: []audit.FieldError{{Field: field, Reason: reason}}}
+}
+
+// created wraps a value that is answered with 201 Created.
+type created struct{ v any }
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, error)
+
+func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := fn(w, r)
+		status := http.StatusOK
+		if c, ok := v.(created); ok {
+			status, v = http.StatusCreated, c.v
+		}
+		if err != nil {
+			var apiErr *Error
+			var tooBig *http.MaxBytesError
+			switch {
+			case errors.As(err, &apiErr):
+			case errors.As(err, &tooBig):
+				apiErr = &Error{Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than the limit"}
+			case errors.Is(err, store.ErrNotFound):
+				apiErr = &Error{Status: http.StatusNotFound, Message: "not found"}
+			case errors.Is(err, store.ErrInvalidCursor):
+				apiErr = badRequest("cursor", "is not a cursor this listing made")
+			case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
+				return // the client has gone
+			default:
+				h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+				apiErr = &Error{Status: http.StatusInternalServerError, Message: "internal error; the server log has the details"}
+			}
+			status, v = apiErr.Status, apiErr
+		}
+		writeJSON(w, status, v)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		slog.Debug("error writing response", "error", err)
+	}
+}

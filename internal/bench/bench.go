@@ -1,0 +1,305 @@
+// Package bench measures Logbook against the raw database it runs on, in
+// one run on one machine, so that the figures are ratios that mean
+// something rather than absolute times that depend on the machine:
+//
+//   - raw: the driver's batched-insert rate for the same rows, schema and
+//     indexes (1,000 rows per transaction, one prepared INSERT);
+//   - batch ingest: entries per second through the HTTP API with N
+//     concurrent clients sending batches, and the acknowledgement latency;
+//   - single-entry ingest: the same with one entry per request, where group
+//     commit has to merge concurrent requests to keep up;
+//   - queries: first-page latency of five filter/sort shapes and of a deep
+//     page reached by keyset paging, at a given table size.
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/logbookhq/logbook/client"
+	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/config"
+	"github.com/logbookhq/logbook/internal/demo"
+	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+// Options size a run.
+type Options struct {
+	Config        config.Config // engine selection; Data is replaced by fresh directories
+	Entries       int           // entries for the raw and batch ingest phases
+	Batch         int           // entries per batch request
+	Clients       int           // concurrent batch clients
+	SingleEntries int           // entries for the single-entry phase; 0 skips it
+	SingleClients int           // concurrent single-entry clients
+	QueryEntries  int           // table size for the query phase; 0 skips it
+	QueryRuns     int           // repetitions of each query
+	Out           io.Writer
+}
+
+// rawInserter is implemented by engines that offer a raw baseline.
+type rawInserter interface {
+	InsertRaw(ctx context.Context, entries []audit.Entry, perTx int) error
+}
+
+// Run performs every phase and prints the figures.
+func Run(ctx context.Context, o Options) error {
+	tmp, err := os.MkdirTemp("", "logbook-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	fresh := func(name string) config.Config {
+		c := o.Config
+		c.Data = tmp + "/" + name
+		return c
+	}
+	gen := demo.NewGenerator(1)
+	now := time.Now()
+	entries := gen.History(o.Entries, now, 30*24*time.Hour)
+	fmt.Fprintf(o.Out, "logbook bench: %d entries, batches of %d, %d clients\n\n", o.Entries, o.Batch, o.Clients)
+
+	rawRate, err := rawPhase(ctx, fresh("raw"), entries)
+	if err != nil {
+		return fmt.Errorf("raw phase: %w", err)
+	}
+	fmt.Fprintf(o.Out, "raw driver batched insert (1000 rows/tx):  %9.0f entries/s\n", rawRate)
+
+	res, err := ingestPhase(ctx, fresh("batch"), entries, o.Batch, o.Clients)
+	if err != nil {
+		return fmt.Errorf("batch ingest phase: %w", err)
+	}
+	fmt.Fprintf(o.Out, "Logbook HTTP batch ingest:                  %9.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
+		res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
+
+	if o.SingleEntries > 0 {
+		singles := gen.History(o.SingleEntries, now, time.Hour)
+		res, err := ingestPhase(ctx, fresh("single"), singles, 1, o.SingleClients)
+		if err != nil {
+			return fmt.Errorf("single-entry phase: %w", err)
+		}
+		fmt.Fprintf(o.Out, "Logbook HTTP single-entry ingest (%d clients): %6.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
+			o.SingleClients, res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
+	}
+
+	if o.QueryEntries > 0 {
+		if err := queryPhase(ctx, fresh("query"), o); err != nil {
+			return fmt.Errorf("query phase: %w", err)
+		}
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+func rawPhase(ctx context.Context, cfg config.Config, entries []audit.Entry) (float64, error) {
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	raw, ok := st.(rawInserter)
+	if !ok {
+		return 0, fmt.Errorf("the engine offers no raw baseline")
+	}
+	rows := slices.Clone(entries)
+	for i := range rows {
+		rows[i].ID = int64(i + 1)
+		rows[i].RecordedAt = rows[i].Timestamp
+		rows[i].Source = "bench"
+	}
+	start := time.Now()
+	if err := raw.InsertRaw(ctx, rows, 1000); err != nil {
+		return 0, err
+	}
+	return float64(len(rows)) / time.Since(start).Seconds(), nil
+}
+
+type ingestResult struct {
+	rate     float64
+	p50, p99 time.Duration
+}
+
+// ingestPhase starts a server on a fresh store and posts entries through
+// real HTTP connections on the loopback interface. Bodies are encoded
+// before the clock starts, so the figure is the server's.
+func ingestPhase(ctx context.Context, cfg config.Config, entries []audit.Entry, batch, clients int) (ingestResult, error) {
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return ingestResult{}, err
+	}
+	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return ingestResult{}, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln, 10*time.Second) }()
+	defer func() { stop(); <-served }()
+
+	var bodies [][]byte
+	for i := 0; i < len(entries); i += batch {
+		var in []audit.Input
+		for _, e := range entries[i:min(i+batch, len(entries))] {
+			in = append(in, inputOf(e))
+		}
+		b, err := json.Marshal(in)
+		if err != nil {
+			return ingestResult{}, err
+		}
+		bodies = append(bodies, b)
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}, Timeout: time.Minute}
+	c := client.New("http://"+ln.Addr().String(), hc)
+	var next atomic.Int64
+	lat := make([][]time.Duration, clients)
+	errs := make(chan error, clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(bodies) {
+					return
+				}
+				t0 := time.Now()
+				if _, err := c.IngestJSON(ctx, bodies[i]); err != nil {
+					errs <- err
+					return
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return ingestResult{}, err
+	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
+	return ingestResult{
+		rate: float64(len(entries)) / elapsed.Seconds(),
+		p50:  all[len(all)/2],
+		p99:  all[len(all)*99/100],
+	}, nil
+}
+
+func inputOf(e audit.Entry) audit.Input {
+	ts := e.Timestamp.Format(time.RFC3339Nano)
+	detail, _ := json.Marshal(e.AffectedObjectDetail)
+	if e.AffectedObjectDetail == "" {
+		detail = nil
+	}
+	var job *int64
+	if e.JobID != 0 {
+		job = &e.JobID
+	}
+	return audit.Input{Timestamp: &ts, UserName: e.UserName, UserIP: e.UserIP, Domain: e.Domain,
+		Application: e.Application, Workspace: e.Workspace, Task: e.Task, Result: string(e.Result),
+		JobID: job, Description: e.Description, AffectedObjects: e.AffectedObjects,
+		AffectedObjectDetail: detail, EventID: e.EventID}
+}
+
+// queryPhase fills a store with o.QueryEntries entries and times the
+// listing the API runs (page and capped count) for five shapes.
+func queryPhase(ctx context.Context, cfg config.Config, o Options) error {
+	st, err := server.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	gen := demo.NewGenerator(2)
+	end := time.Now()
+	span := 90 * 24 * time.Hour
+	const chunk = 10000
+	start := time.Now()
+	for done := 0; done < o.QueryEntries; done += chunk {
+		n := min(chunk, o.QueryEntries-done)
+		from := end.Add(-span + time.Duration(float64(span)*float64(done)/float64(o.QueryEntries)))
+		to := end.Add(-span + time.Duration(float64(span)*float64(done+n)/float64(o.QueryEntries)))
+		es := gen.History(n, to, to.Sub(from))
+		for i := range es {
+			es[i].Source = "bench"
+		}
+		if _, err := st.Append(ctx, es); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(o.Out, "\nquery phase: %d entries loaded through the store in %s\n", o.QueryEntries, time.Since(start).Round(time.Second))
+	m := func(v string) []store.Match { return []store.Match{{Value: v}} }
+	shapes := []struct {
+		name string
+		q    store.Query
+	}{
+		{"newest first, no filter", store.Query{Sort: store.DefaultSort}},
+		{"user_name=super, newest first", store.Query{Filter: store.Filter{UserName: m("super")}, Sort: store.DefaultSort}},
+		{"task+result=Failure, newest first", store.Query{Filter: store.Filter{Task: m("Deploy Device Image"), Result: m("Failure")}, Sort: store.DefaultSort}},
+		{"sorted by user_name", store.Query{Sort: store.Sort{Field: store.SortUserName}}},
+		{"domain Global/EMEA*, last 7 days", store.Query{Filter: store.Filter{Domain: []store.Match{{Value: "Global/EMEA", Prefix: true}}, From: end.Add(-7 * 24 * time.Hour)}, Sort: store.DefaultSort}},
+	}
+	fmt.Fprintf(o.Out, "%-40s %10s %10s %12s\n", "first page of 50 + capped count", "p50", "p99", "page 1000")
+	for _, sh := range shapes {
+		q := sh.q
+		q.Limit = 50
+		var times []time.Duration
+		for range o.QueryRuns {
+			t0 := time.Now()
+			if _, err := st.List(ctx, store.AllDomains, q); err != nil {
+				return err
+			}
+			if _, err := st.Count(ctx, store.AllDomains, q.Filter, api.CountCap); err != nil {
+				return err
+			}
+			times = append(times, time.Since(t0))
+		}
+		slices.Sort(times)
+		deep, err := deepPage(ctx, st, q, 1000)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(o.Out, "%-40s %10s %10s %12s\n", sh.name, ms(times[len(times)/2]), ms(times[len(times)*99/100]), deep)
+	}
+	return nil
+}
+
+// deepPage walks to page n by cursor and times reading that page.
+func deepPage(ctx context.Context, st store.Store, q store.Query, n int) (string, error) {
+	for i := 1; i < n; i++ {
+		p, err := st.List(ctx, store.AllDomains, q)
+		if err != nil {
+			return "", err
+		}
+		if p.Next == nil {
+			return fmt.Sprintf("(%d pages)", i), nil
+		}
+		q.After = p.Next
+	}
+	var times []time.Duration
+	for range 20 {
+		t0 := time.Now()
+		if _, err := st.List(ctx, store.AllDomains, q); err != nil {
+			return "", err
+		}
+		times = append(times, time.Since(t0))
+	}
+	slices.Sort(times)
+	return ms(times[len(times)/2]), nil
+}

@@ -1,0 +1,96 @@
+// Package server assembles Logbook's HTTP surfaces, middleware and
+// background parts into one running server and shuts it down gracefully.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/config"
+	"github.com/logbookhq/logbook/internal/ingest"
+	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/sqlite"
+)
+
+// Server is a running Logbook: store, ingest writer and HTTP handler.
+type Server struct {
+	Store   store.Store
+	Writer  *ingest.Writer
+	Handler http.Handler
+	log     *slog.Logger
+}
+
+// OpenStore opens the store that cfg selects.
+func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	return sqlite.Open(ctx, cfg.Data, sqlite.Options{})
+}
+
+// New builds a server on an open store.
+func New(st store.Store, log *slog.Logger) *Server {
+	s := &Server{Store: st, log: log}
+	s.Writer = ingest.New(st, log, ingest.Options{})
+	mux := http.NewServeMux()
+	api.New(st, s.Writer, log, nil).Register(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			log.Warn("readiness check failed", "error", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	s.Handler = withMiddleware(mux, log)
+	return s
+}
+
+// Close stops the writer after its pending commits and closes the store.
+func (s *Server) Close() error {
+	s.Writer.Close()
+	return s.Store.Close()
+}
+
+// Serve answers HTTP on ln until ctx ends, then shuts down gracefully:
+// it stops accepting, lets in-flight requests (and so their commits)
+// finish within timeout, then drains the writer.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, timeout time.Duration) error {
+	hs := &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("error serving HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "timeout", timeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		s.log.Warn("shutdown timed out; closing open connections")
+		hs.Close()
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+-- The audit log. Timestamps are microseconds since the Unix epoch in UTC.
+-- Sortable columns are NOT NULL (empty string or 0 for "none") so that
+-- keyset comparisons never meet NULL.
+CREATE TABLE audit_log (
+    id                INTEGER PRIMARY KEY,
+    ts                INTEGER NOT NULL,
+    recorded_at       INTEGER NOT NULL,
+    user_name         TEXT    NOT NULL,
+    user_ip           TEXT    NOT NULL,
+    domain            TEXT    NOT NULL,
+    application       TEXT    NOT NULL,
+    workspace         TEXT    NOT NULL,
+    task              TEXT    NOT NULL,
+    result            TEXT    NOT NULL,
+    job_id            INTEGER NOT NULL,
+    description       TEXT    NOT NULL,
+    affected_objects  TEXT    NOT NULL,
+    detail            BLOB,
+    has_config_change INTEGER NOT NULL,
+    source            TEXT    NOT NULL,
+    event_id          TEXT,
+    prev_hash         BLOB    NOT NULL,
+    hash              BLOB    NOT NULL
+);
+
+-- Idempotency: one entry per event_id and source.
+CREATE UNIQUE INDEX audit_log_event ON audit_log (source, event_id) WHERE event_id IS NOT NULL;
+
+-- One index per sortable column, each ending in the tie-breaker (ts, id):
+-- it serves an equality or prefix filter on the column with the default
+-- newest-first order, and sorting by the column with keyset paging.
+CREATE INDEX audit_log_ts          ON audit_log (ts, id);
+CREATE INDEX audit_log_user_name   ON audit_log (user_name, ts, id);
+CREATE INDEX audit_log_user_ip     ON audit_log (user_ip, ts, id);
+CREATE INDEX audit_log_domain      ON audit_log (domain, ts, id);
+CREATE INDEX audit_log_application ON audit_log (application, ts, id);
+CREATE INDEX audit_log_workspace   ON audit_log (workspace, ts, id);
+CREATE INDEX audit_log_task        ON audit_log (task, ts, id);
+CREATE INDEX audit_log_result      ON audit_log (result, ts, id);
+CREATE INDEX audit_log_job_id      ON audit_log (job_id, ts, id);
+
+-- The head of the hash chain: the last entry's id and hash. One row.
+CREATE TABLE chain_head (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    last_id   INTEGER NOT NULL,
+    last_hash BLOB    NOT NULL
+);
+INSERT INTO chain_head (singleton, last_id, last_hash) VALUES (1, 0, zeroblob(32));

@@ -1,0 +1,220 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/logbookhq/logbook/internal/audit"
+)
+
+// Dialect is what the engines' listing SQL differs in. Both engines share
+// the shape of the listing queries built here, so that a filter means the
+// same on either; every value is a bound parameter, never SQL text.
+type Dialect struct {
+	// Placeholder returns the n-th (1-based) parameter marker.
+	Placeholder func(n int) string
+	// TimeArg converts a time to the engine's timestamp parameter.
+	TimeArg func(time.Time) any
+}
+
+// Columns are the audit log columns every listing reads, in scan order.
+const Columns = "id, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, event_id, prev_hash, hash"
+
+// prefixEnd bounds a prefix range: every string starting with p sorts at or
+// after p and before p followed by the largest code point.
+const prefixEnd = "\U0010FFFF"
+
+var sortColumns = map[SortField]string{
+	SortID: "id", SortTimestamp: "ts", SortUserName: "user_name", SortUserIP: "user_ip",
+	SortDomain: "domain", SortApplication: "application", SortWorkspace: "workspace",
+	SortTask: "task", SortResult: "result", SortJobID: "job_id",
+}
+
+type sqlBuilder struct {
+	d     Dialect
+	args  []any
+	where []string
+}
+
+func (b *sqlBuilder) arg(v any) string {
+	b.args = append(b.args, v)
+	return b.d.Placeholder(len(b.args))
+}
+
+func (b *sqlBuilder) scope(s Scope) {
+	if s.All {
+		return
+	}
+	if len(s.Domains) == 0 {
+		b.where = append(b.where, "1 = 0")
+		return
+	}
+	var ors []string
+	for _, d := range s.Domains {
+		ors = append(ors, fmt.Sprintf("domain = %s", b.arg(d)),
+			fmt.Sprintf("(domain >= %s AND domain < %s)", b.arg(d+"/"), b.arg(d+"/"+prefixEnd)))
+	}
+	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
+}
+
+func (b *sqlBuilder) matches(col string, ms []Match) {
+	if len(ms) == 0 {
+		return
+	}
+	var ors []string
+	for _, m := range ms {
+		if m.Prefix {
+			ors = append(ors, fmt.Sprintf("(%s >= %s AND %s < %s)", col, b.arg(m.Value), col, b.arg(m.Value+prefixEnd)))
+		} else {
+			ors = append(ors, fmt.Sprintf("%s = %s", col, b.arg(m.Value)))
+		}
+	}
+	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
+}
+
+func (b *sqlBuilder) filter(f Filter) {
+	b.matches("user_name", f.UserName)
+	b.matches("user_ip", f.UserIP)
+	b.matches("domain", f.Domain)
+	b.matches("application", f.Application)
+	b.matches("workspace", f.Workspace)
+	b.matches("task", f.Task)
+	b.matches("result", f.Result)
+	if len(f.JobID) > 0 {
+		var ps []string
+		for _, id := range f.JobID {
+			ps = append(ps, b.arg(id))
+		}
+		b.where = append(b.where, "job_id IN ("+strings.Join(ps, ", ")+")")
+	}
+	if !f.From.IsZero() {
+		b.where = append(b.where, "ts >= "+b.arg(b.d.TimeArg(f.From)))
+	}
+	if !f.To.IsZero() {
+		b.where = append(b.where, "ts < "+b.arg(b.d.TimeArg(f.To)))
+	}
+}
+
+func (b *sqlBuilder) whereSQL() string {
+	if len(b.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(b.where, " AND ")
+}
+
+// ListSQL builds the query of one page: limit+1 rows so that the caller
+// knows whether another page follows. Backward cursors read in the reverse
+// order; PageFrom turns the rows around. With several tables (an engine
+// that buffers recent entries in a table of their own) each table yields
+// its own first rows and the union is ordered and cut again.
+func (d Dialect) ListSQL(scope Scope, q Query, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d}
+	keys := []string{sortColumns[q.Sort.Field], "ts", "id"}
+	switch q.Sort.Field {
+	case SortID:
+		keys = []string{"id"}
+	case SortTimestamp:
+		keys = []string{"ts", "id"}
+	}
+	desc := q.Sort.Desc
+	if q.After != nil && q.After.Backward {
+		desc = !desc
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	order := make([]string, len(keys))
+	for i, k := range keys {
+		order[i] = k + dir
+	}
+	orderBy := " ORDER BY " + strings.Join(order, ", ")
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		b.where = b.where[:0]
+		b.scope(scope)
+		b.filter(q.Filter)
+		if c := q.After; c != nil {
+			b.keyset(q.Sort.Field, keys, c, desc)
+		}
+		parts[i] = "SELECT " + Columns + " FROM " + table + b.whereSQL() + orderBy + " LIMIT " + b.arg(q.Limit+1)
+	}
+	if len(parts) == 1 {
+		return parts[0], b.args
+	}
+	for i := range parts {
+		parts[i] = "SELECT * FROM (" + parts[i] + ")"
+	}
+	return strings.Join(parts, " UNION ALL ") + orderBy + " LIMIT " + b.arg(q.Limit+1), b.args
+}
+
+// keyset adds the condition "after the cursor" in the order of keys.
+func (b *sqlBuilder) keyset(f SortField, keys []string, c *Cursor, desc bool) {
+	var vals []string
+	switch f {
+	case SortID, SortTimestamp:
+	case SortJobID:
+		vals = append(vals, b.arg(c.Num))
+	default:
+		vals = append(vals, b.arg(c.Text))
+	}
+	if f != SortID {
+		vals = append(vals, b.arg(b.d.TimeArg(time.UnixMicro(c.TS))))
+	}
+	vals = append(vals, b.arg(c.ID))
+	op := ">"
+	if desc {
+		op = "<"
+	}
+	if len(keys) == 1 {
+		b.where = append(b.where, fmt.Sprintf("%s %s %s", keys[0], op, vals[0]))
+		return
+	}
+	b.where = append(b.where, fmt.Sprintf("(%s) %s (%s)", strings.Join(keys, ", "), op, strings.Join(vals, ", ")))
+}
+
+// CountSQL builds a count that stops after limit+1 rows (per table).
+func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d}
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		b.where = b.where[:0]
+		b.scope(scope)
+		b.filter(f)
+		parts[i] = "(SELECT count(*) FROM (SELECT 1 FROM " + table + b.whereSQL() + " LIMIT " + b.arg(limit+1) + ") AS capped)"
+	}
+	return "SELECT " + strings.Join(parts, " + "), b.args
+}
+
+// PageFrom turns the rows a ListSQL query returned into a page with its
+// cursors.
+func PageFrom(rows []audit.Entry, q Query) Page {
+	backward := q.After != nil && q.After.Backward
+	more := len(rows) > q.Limit
+	if more {
+		rows = rows[:q.Limit]
+	}
+	p := Page{Entries: rows}
+	if len(rows) == 0 {
+		return p
+	}
+	first, last := &rows[0], &rows[len(rows)-1]
+	if backward {
+		slices.Reverse(rows)
+		first, last = &rows[0], &rows[len(rows)-1]
+		p.Next = CursorAt(q.Sort, last, false)
+		if more {
+			p.Prev = CursorAt(q.Sort, first, true)
+		}
+		return p
+	}
+	if more {
+		p.Next = CursorAt(q.Sort, last, false)
+	}
+	if q.After != nil {
+		p.Prev = CursorAt(q.Sort, first, true)
+	}
+	return p
+}

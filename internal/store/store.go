@@ -1,0 +1,119 @@
+// Package store defines how Logbook keeps audit log entries: the Store
+// interface every engine implements, the sentinel errors engines map their
+// native errors to, and the query model (scope, filters, sort, cursor) that
+// every read goes through. Engines live in the sqlite and postgres
+// sub-packages; storetest holds the conformance suite both must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/logbookhq/logbook/internal/audit"
+)
+
+// Sentinel errors. Engines wrap their native errors in these so that callers
+// never need to know which engine they talk to.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrConflict      = errors.New("conflict")
+	ErrInvalidCursor = errors.New("invalid cursor")
+)
+
+// Store is the storage seam of Logbook.
+type Store interface {
+	// Append stores entries in one durable transaction and extends the hash
+	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new
+	// entry and returns the ID of every entry in order. An entry whose
+	// (Source, EventID) was stored before, or earlier in the same call, is
+	// not stored again: its ID is the one stored first.
+	Append(ctx context.Context, entries []audit.Entry) ([]int64, error)
+
+	// List returns one page of the entries that scope allows and q selects.
+	List(ctx context.Context, scope Scope, q Query) (Page, error)
+
+	// Count counts the entries that scope allows and f selects, stopping at
+	// limit: it returns limit+1 when there are more, so that a caller can
+	// say "10,000+" without paying for an exact count over millions.
+	Count(ctx context.Context, scope Scope, f Filter, limit int) (int, error)
+
+	// Get returns one entry, or ErrNotFound when it does not exist or scope
+	// does not allow it (the two are indistinguishable on purpose).
+	Get(ctx context.Context, scope Scope, id int64) (audit.Entry, error)
+
+	// Scan calls fn for every entry with an ID above afterID in ID order,
+	// regardless of scope; it serves chain verification and export.
+	Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error
+
+	// Head returns the ID and hash of the last entry of the chain.
+	Head(ctx context.Context) (int64, []byte, error)
+
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+
+	Close() error
+}
+
+// Scope is the set of domains a caller may see: each listed domain and every
+// domain below it. The zero Scope sees nothing, so a forgotten scope fails
+// closed.
+type Scope struct {
+	All     bool
+	Domains []string
+}
+
+// AllDomains is the scope of a caller that may see every domain.
+var AllDomains = Scope{All: true}
+
+// Allows reports whether an entry of domain d is visible in s.
+func (s Scope) Allows(d string) bool {
+	if s.All {
+		return true
+	}
+	for _, v := range s.Domains {
+		if d == v || (len(d) > len(v) && d[:len(v)] == v && d[len(v)] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+// Match is one value of a text filter: an exact value or, with Prefix, every
+// value that starts with it.
+type Match struct {
+	Value  string
+	Prefix bool
+}
+
+// Filter selects entries. Within one field the values are alternatives (OR);
+// across fields all must hold (AND). Empty fields do not filter.
+type Filter struct {
+	UserName    []Match
+	UserIP      []Match
+	Domain      []Match
+	Application []Match
+	Workspace   []Match
+	Task        []Match
+	Result      []Match
+	JobID       []int64
+	From        time.Time // inclusive; zero means unbounded
+	To          time.Time // exclusive; zero means unbounded
+}
+
+// Query is a filtered, sorted, paged read.
+type Query struct {
+	Filter Filter
+	Sort   Sort
+	Limit  int
+	// After continues from a cursor; nil reads the first page.
+	After *Cursor
+}
+
+// Page is one page of entries in sort order.
+type Page struct {
+	Entries []audit.Entry
+	// Next and Prev continue the listing forward and backward; nil when
+	// there is nothing more in that direction.
+	Next, Prev *Cursor
+}

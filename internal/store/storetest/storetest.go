@@ -1,0 +1,406 @@
+// Package storetest is the conformance suite of the store contract. Every
+// engine runs it against a real database: what passes here behaves the same
+// to every caller, whichever engine is configured.
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+// OpenFunc opens a new, empty store for one test.
+type OpenFunc func(t *testing.T) store.Store
+
+// Run runs every conformance test against the engine that open opens.
+func Run(t *testing.T, open OpenFunc) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"AppendChainsEntries", testAppendChainsEntries},
+		{"AppendIdempotent", testAppendIdempotent},
+		{"GetAndScope", testGetAndScope},
+		{"Filters", testFilters},
+		{"KeysetPagingEverySort", testKeysetPaging},
+		{"CountCapped", testCountCapped},
+		{"ConcurrentAppends", testConcurrentAppends},
+		{"LargeDetailRoundTrip", testLargeDetail},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := open(t)
+			tc.fn(t, st)
+		})
+	}
+}
+
+var base = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+// entry returns a valid entry; fields are varied by the caller.
+func entry(user, task string, ts time.Time) audit.Entry {
+	return audit.Entry{Timestamp: ts, UserName: user, UserIP: "172.16.0.1", Domain: "Global",
+		Application: "Network Management Platform", Workspace: "Devices", Task: task,
+		Result: audit.ResultSuccess, Description: task + " by " + user, Source: "test"}
+}
+
+func mustAppend(t *testing.T, st store.Store, es ...audit.Entry) []int64 {
+	t.Helper()
+	ids, err := st.Append(context.Background(), es)
+	if err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	return ids
+}
+
+func verify(t *testing.T, st store.Store, want int64) {
+	t.Helper()
+	n, _, err := store.VerifyChain(context.Background(), st)
+	if err != nil {
+		t.Fatalf("VerifyChain: %v", err)
+	}
+	if n != want {
+		t.Fatalf("VerifyChain checked %d entries, want %d", n, want)
+	}
+}
+
+func testAppendChainsEntries(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	ids := mustAppend(t, st, entry("super", "Login", base), entry("jdoe", "Logout", base.Add(time.Second)))
+	ids = append(ids, mustAppend(t, st, entry("super", "Deploy Template", base.Add(2*time.Second)))...)
+	if !slices.Equal(ids, []int64{1, 2, 3}) {
+		t.Fatalf("ids = %v, want [1 2 3]", ids)
+	}
+	verify(t, st, 3)
+	headID, headHash, err := st.Head(ctx)
+	if err != nil || headID != 3 {
+		t.Fatalf("Head = %d, %v; want 3", headID, err)
+	}
+	e, err := st.Get(ctx, store.AllDomains, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Hash != fmt.Sprintf("%x", headHash) {
+		t.Errorf("head hash %x is not entry 3's hash %s", headHash, e.Hash)
+	}
+	prev, _ := st.Get(ctx, store.AllDomains, 2)
+	if e.PrevHash != prev.Hash {
+		t.Errorf("entry 3 prev_hash %s, want entry 2's hash %s", e.PrevHash, prev.Hash)
+	}
+	if e.RecordedAt.IsZero() || e.Timestamp != base.Add(2*time.Second) {
+		t.Errorf("timestamps not kept: %v %v", e.Timestamp, e.RecordedAt)
+	}
+}
+
+func testAppendIdempotent(t *testing.T, st store.Store) {
+	a := entry("super", "Login", base)
+	a.EventID = "evt-1"
+	b := a
+	b.Source = "other-source"
+	ids := mustAppend(t, st, a, a, b)
+	if ids[0] != ids[1] || ids[0] == ids[2] {
+		t.Fatalf("ids = %v: want the same id for one event_id within a call, another for another source", ids)
+	}
+	again := mustAppend(t, st, entry("jdoe", "Login", base), a)
+	if again[1] != ids[0] {
+		t.Fatalf("repeated event_id got id %d, want %d", again[1], ids[0])
+	}
+	verify(t, st, 3)
+}
+
+func testGetAndScope(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	var es []audit.Entry
+	for _, d := range []string{"Global", "Global/EMEA", "Global/EMEA/Lab", "Global/EMEAX", "Global/APAC"} {
+		e := entry("u", "Login", base)
+		e.Domain = d
+		es = append(es, e)
+	}
+	mustAppend(t, st, es...)
+	emea := store.Scope{Domains: []string{"Global/EMEA"}}
+	for id, want := range map[int64]bool{1: false, 2: true, 3: true, 4: false, 5: false} {
+		_, err := st.Get(ctx, emea, id)
+		if want && err != nil {
+			t.Errorf("Get(%d) in Global/EMEA: %v", id, err)
+		}
+		if !want && !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Get(%d) in Global/EMEA = %v, want ErrNotFound", id, err)
+		}
+	}
+	if _, err := st.Get(ctx, store.AllDomains, 99); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Get(99) = %v, want ErrNotFound", err)
+	}
+	page, err := st.List(ctx, emea, store.Query{Sort: store.DefaultSort, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(page.Entries); !slices.Equal(got, []int64{3, 2}) {
+		t.Errorf("List in Global/EMEA = %v, want [3 2]", got)
+	}
+	if n, _ := st.Count(ctx, emea, store.Filter{}, 100); n != 2 {
+		t.Errorf("Count in Global/EMEA = %d, want 2", n)
+	}
+	page, _ = st.List(ctx, store.Scope{}, store.Query{Sort: store.DefaultSort, Limit: 10})
+	if n, _ := st.Count(ctx, store.Scope{}, store.Filter{}, 100); len(page.Entries) != 0 || n != 0 {
+		t.Errorf("the zero scope saw %d entries (count %d)", len(page.Entries), n)
+	}
+}
+
+func ids(es []audit.Entry) []int64 {
+	out := make([]int64, len(es))
+	for i, e := range es {
+		out[i] = e.ID
+	}
+	return out
+}
+
+// corpus appends n varied entries, many sharing a timestamp, and returns
+// them as stored.
+func corpus(t *testing.T, st store.Store, n int) []audit.Entry {
+	rng := rand.New(rand.NewPCG(1, 2))
+	users := []string{"super", "jdoe", "netops1", "netops2", "admin", "Zed", "älva"}
+	tasks := []string{"Login", "Logout", "Apply CLI Configlet", "Deploy Template", "Execute Script"}
+	results := audit.Results
+	domains := []string{"Global", "Global/EMEA", "Global/EMEA/Lab", "Global/APAC"}
+	es := make([]audit.Entry, n)
+	for i := range es {
+		e := entry(users[rng.IntN(len(users))], tasks[rng.IntN(len(tasks))], base.Add(time.Duration(rng.IntN(n/3+1))*time.Second))
+		e.Result = results[rng.IntN(len(results))]
+		e.Domain = domains[rng.IntN(len(domains))]
+		e.UserIP = fmt.Sprintf("10.0.%d.%d", rng.IntN(3), rng.IntN(4))
+		e.Workspace = []string{"", "Devices", "Jobs"}[rng.IntN(3)]
+		e.Application = []string{"REST", "Network Management Platform", "Service Automation"}[rng.IntN(3)]
+		if rng.IntN(2) == 0 {
+			e.JobID = int64(360448 + rng.IntN(5))
+		}
+		es[i] = e
+	}
+	// Append in several calls to cross transaction boundaries.
+	for i := 0; i < n; i += 37 {
+		mustAppend(t, st, es[i:min(i+37, n)]...)
+	}
+	return es
+}
+
+func sortKey(f store.SortField, e *audit.Entry) (string, int64) {
+	switch f {
+	case store.SortID:
+		return "", 0
+	case store.SortTimestamp:
+		return "", 0
+	case store.SortJobID:
+		return "", e.JobID
+	}
+	return store.TextValue(f, e), 0
+}
+
+// expected sorts es the way the store must: by the field, then timestamp,
+// then id, all in one direction.
+func expected(es []audit.Entry, s store.Sort) []int64 {
+	out := slices.Clone(es)
+	slices.SortFunc(out, func(a, b audit.Entry) int {
+		at, an := sortKey(s.Field, &a)
+		bt, bn := sortKey(s.Field, &b)
+		c := cmp.Or(strings.Compare(at, bt), cmp.Compare(an, bn), a.Timestamp.Compare(b.Timestamp), cmp.Compare(a.ID, b.ID))
+		if s.Field == store.SortID {
+			c = cmp.Compare(a.ID, b.ID)
+		}
+		if s.Desc {
+			return -c
+		}
+		return c
+	})
+	return ids(out)
+}
+
+func testKeysetPaging(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	es := corpus(t, st, 150)
+	for i := range es {
+		es[i].ID = int64(i + 1)
+	}
+	filters := map[string]store.Filter{
+		"none": {},
+		"task": {Task: []store.Match{{Value: "Login"}, {Value: "Deploy Template"}}},
+	}
+	for fname, f := range filters {
+		var want []audit.Entry
+		for _, e := range es {
+			if len(f.Task) == 0 || e.Task == "Login" || e.Task == "Deploy Template" {
+				want = append(want, e)
+			}
+		}
+		for _, field := range store.SortFields {
+			for _, desc := range []bool{false, true} {
+				s := store.Sort{Field: field, Desc: desc}
+				t.Run(fname+"/"+s.String(), func(t *testing.T) {
+					wantIDs := expected(want, s)
+					// Forward through every page.
+					var got []int64
+					var pages []store.Page
+					q := store.Query{Filter: f, Sort: s, Limit: 7}
+					for {
+						p, err := st.List(ctx, store.AllDomains, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						pages = append(pages, p)
+						got = append(got, ids(p.Entries)...)
+						if p.Next == nil {
+							break
+						}
+						if len(pages) > 100 {
+							t.Fatal("paging does not end")
+						}
+						c, err := store.DecodeCursor(p.Next.Encode(), s)
+						if err != nil {
+							t.Fatal(err)
+						}
+						q.After = c
+					}
+					if !slices.Equal(got, wantIDs) {
+						t.Fatalf("forward paging gave\n%v\nwant\n%v", got, wantIDs)
+					}
+					if pages[0].Prev != nil {
+						t.Error("first page has a previous cursor")
+					}
+					// Backward from the last page reproduces every page.
+					for i := len(pages) - 1; i > 0; i-- {
+						q.After = pages[i].Prev
+						if q.After == nil {
+							t.Fatalf("page %d has no previous cursor", i)
+						}
+						p, err := st.List(ctx, store.AllDomains, q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if !slices.Equal(ids(p.Entries), ids(pages[i-1].Entries)) {
+							t.Fatalf("backward to page %d gave %v, want %v", i-1, ids(p.Entries), ids(pages[i-1].Entries))
+						}
+						if (p.Prev == nil) != (i-1 == 0) {
+							t.Fatalf("page %d reached backward: prev cursor present = %v", i-1, p.Prev != nil)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+func testFilters(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	es := corpus(t, st, 200)
+	for i := range es {
+		es[i].ID = int64(i + 1)
+	}
+	m := func(v string) []store.Match { return []store.Match{{Value: v}} }
+	p := func(v string) []store.Match { return []store.Match{{Value: v, Prefix: true}} }
+	cases := []struct {
+		name   string
+		f      store.Filter
+		scope  store.Scope
+		wantFn func(e audit.Entry) bool
+	}{
+		{"user exact", store.Filter{UserName: m("jdoe")}, store.AllDomains, func(e audit.Entry) bool { return e.UserName == "jdoe" }},
+		{"user prefix", store.Filter{UserName: p("netops")}, store.AllDomains, func(e audit.Entry) bool { return strings.HasPrefix(e.UserName, "netops") }},
+		{"user non-ascii", store.Filter{UserName: m("älva")}, store.AllDomains, func(e audit.Entry) bool { return e.UserName == "älva" }},
+		{"ip prefix", store.Filter{UserIP: p("10.0.1.")}, store.AllDomains, func(e audit.Entry) bool { return strings.HasPrefix(e.UserIP, "10.0.1.") }},
+		{"domain exact", store.Filter{Domain: m("Global/EMEA")}, store.AllDomains, func(e audit.Entry) bool { return e.Domain == "Global/EMEA" }},
+		{"domain prefix", store.Filter{Domain: p("Global/EMEA")}, store.AllDomains, func(e audit.Entry) bool { return strings.HasPrefix(e.Domain, "Global/EMEA") }},
+		{"application", store.Filter{Application: m("REST")}, store.AllDomains, func(e audit.Entry) bool { return e.Application == "REST" }},
+		{"workspace empty excluded", store.Filter{Workspace: m("Jobs")}, store.AllDomains, func(e audit.Entry) bool { return e.Workspace == "Jobs" }},
+		{"task or", store.Filter{Task: []store.Match{{Value: "Login"}, {Value: "Logout"}}}, store.AllDomains, func(e audit.Entry) bool { return e.Task == "Login" || e.Task == "Logout" }},
+		{"result and task", store.Filter{Result: m("Failure"), Task: m("Login")}, store.AllDomains, func(e audit.Entry) bool { return e.Result == "Failure" && e.Task == "Login" }},
+		{"job id", store.Filter{JobID: []int64{360448, 360450}}, store.AllDomains, func(e audit.Entry) bool { return e.JobID == 360448 || e.JobID == 360450 }},
+		{"time range", store.Filter{From: base.Add(10 * time.Second), To: base.Add(30 * time.Second)}, store.AllDomains,
+			func(e audit.Entry) bool {
+				return !e.Timestamp.Before(base.Add(10*time.Second)) && e.Timestamp.Before(base.Add(30*time.Second))
+			}},
+		{"scope subtree", store.Filter{}, store.Scope{Domains: []string{"Global/EMEA"}}, func(e audit.Entry) bool { return strings.HasPrefix(e.Domain, "Global/EMEA") }},
+		{"scope and filter", store.Filter{UserName: m("super")}, store.Scope{Domains: []string{"Global/APAC", "Global/EMEA/Lab"}},
+			func(e audit.Entry) bool {
+				return e.UserName == "super" && (e.Domain == "Global/APAC" || e.Domain == "Global/EMEA/Lab")
+			}},
+		{"no match", store.Filter{UserName: m("nobody")}, store.AllDomains, func(audit.Entry) bool { return false }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []audit.Entry
+			for _, e := range es {
+				if tc.wantFn(e) {
+					want = append(want, e)
+				}
+			}
+			page, err := st.List(ctx, tc.scope, store.Query{Filter: tc.f, Sort: store.DefaultSort, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, w := ids(page.Entries), expected(want, store.DefaultSort); !slices.Equal(got, w) {
+				t.Fatalf("got %v\nwant %v", got, w)
+			}
+			n, err := st.Count(ctx, tc.scope, tc.f, 1000)
+			if err != nil || n != len(want) {
+				t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
+			}
+		})
+	}
+}
+
+func testCountCapped(t *testing.T, st store.Store) {
+	corpus(t, st, 60)
+	n, err := st.Count(context.Background(), store.AllDomains, store.Filter{}, 25)
+	if err != nil || n <= 25 {
+		t.Fatalf("Count capped at 25 = %d, %v; want more than 25", n, err)
+	}
+}
+
+func testConcurrentAppends(t *testing.T, st store.Store) {
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				e := entry(fmt.Sprintf("w%d", w), "Login", base)
+				e.EventID = fmt.Sprintf("%d-%d", w, i)
+				if _, err := st.Append(context.Background(), []audit.Entry{e, e}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	verify(t, st, writers*each)
+}
+
+func testLargeDetail(t *testing.T, st store.Store) {
+	e := entry("super", "Modify Application Settings", base)
+	e.AffectedObjectDetail = strings.Repeat(`{"setting":"Max Login Attempts","before":"4","after":"5"}`, 1000)
+	e.AffectedObjects = []audit.Object{{Type: "Setting", ID: "42", Name: "Max Login Attempts"}}
+	mustAppend(t, st, e)
+	got, err := st.Get(context.Background(), store.AllDomains, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.AffectedObjectDetail != e.AffectedObjectDetail || !slices.Equal(got.AffectedObjects, e.AffectedObjects) {
+		t.Fatal("detail or objects changed on the way through the store")
+	}
+	verify(t, st, 1)
+}
