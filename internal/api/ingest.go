@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -26,7 +25,10 @@ func (h *Handler) ingestAuditLogs(w http.ResponseWriter, r *http.Request) (any, 
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/x-ndjson") {
 		return nil, &Error{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be application/json"}
 	}
-	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return nil, err
+	}
 	inputs, single, err := decodeInputs(body)
 	if err != nil {
 		return nil, err
@@ -70,12 +72,13 @@ func invalid(errs []audit.FieldError) *Error {
 // decodeInputs reads one JSON object, a JSON array of objects, or
 // newline-delimited objects; single tells a lone object, whose fields are
 // named without an index in errors.
-func decodeInputs(body *bufio.Reader) (inputs []audit.Input, single bool, err error) {
-	first, err := firstByte(body)
-	if err != nil {
-		return nil, false, err
+func decodeInputs(body []byte) (inputs []audit.Input, single bool, err error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, false, badRequest("body", "is empty")
 	}
-	dec := json.NewDecoder(body)
+	first := trimmed[0]
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var out []audit.Input
 	decodeOne := func() error {
@@ -86,15 +89,10 @@ func decodeInputs(body *bufio.Reader) (inputs []audit.Input, single bool, err er
 		if first == '{' && index == 0 {
 			index = -1 // a single object: name the field alone
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return decodeError(err, index)
-		}
+		start := dec.InputOffset()
 		var in audit.Input
-		strict := json.NewDecoder(bytes.NewReader(raw))
-		strict.DisallowUnknownFields()
-		if err := strict.Decode(&in); err != nil {
-			return decodeEntryError(err, index, raw)
+		if err := dec.Decode(&in); err != nil {
+			return decodeEntryError(err, index, body[start:])
 		}
 		out = append(out, in)
 		return nil
@@ -125,27 +123,9 @@ func decodeInputs(body *bufio.Reader) (inputs []audit.Input, single bool, err er
 		return nil, false, badRequest("body", "must be a JSON object, an array of objects or NDJSON")
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err == nil || !isMaxBytes(err) {
-			return nil, false, badRequest("body", "has data after the JSON value")
-		}
-		return nil, false, err
+		return nil, false, badRequest("body", "has data after the JSON value")
 	}
 	return out, first == '{' && len(out) == 1, nil
-}
-
-func firstByte(r *bufio.Reader) (byte, error) {
-	for {
-		b, err := r.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return 0, badRequest("body", "is empty")
-			}
-			return 0, err
-		}
-		if !bytes.ContainsRune([]byte(" \t\r\n"), rune(b)) {
-			return b, r.UnreadByte()
-		}
-	}
 }
 
 func isMaxBytes(err error) bool {
@@ -153,9 +133,9 @@ func isMaxBytes(err error) bool {
 	return errors.As(err, &tooBig)
 }
 
-// decodeEntryError is decodeError for one entry whose raw JSON is at hand,
-// so that an unknown field is named with its path.
-func decodeEntryError(err error, index int, raw json.RawMessage) error {
+// decodeEntryError is decodeError for one entry; rest is the body from
+// where the entry starts, so that an unknown field is named with its path.
+func decodeEntryError(err error, index int, rest []byte) error {
 	const unknown = "json: unknown field "
 	if !strings.HasPrefix(err.Error(), unknown) {
 		return decodeError(err, index)
@@ -163,7 +143,7 @@ func decodeEntryError(err error, index int, raw json.RawMessage) error {
 	name := strings.Trim(strings.TrimPrefix(err.Error(), unknown), `"`)
 	path := name
 	var top map[string]json.RawMessage
-	json.Unmarshal(raw, &top)
+	json.NewDecoder(bytes.NewReader(bytes.TrimLeft(rest, " \t\r\n,"))).Decode(&top)
 	if _, ok := top[name]; !ok {
 		var objects []map[string]json.RawMessage
 		json.Unmarshal(top["affected_objects"], &objects)

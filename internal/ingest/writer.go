@@ -28,7 +28,7 @@ const DefaultMaxBatch = 5000
 // Group commit waits at most DefaultLinger for concurrent requests, and not
 // once DefaultLingerEntries entries are gathered.
 const (
-	DefaultLinger        = time.Millisecond
+	DefaultLinger        = 250 * time.Microsecond
 	DefaultLingerEntries = 256
 )
 

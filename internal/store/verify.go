@@ -8,11 +8,13 @@ import (
 	"github.com/logbookhq/logbook/internal/audit"
 )
 
-// VerifyChain recomputes every hash from the first entry to the chain head
-// and returns the number of entries checked and the head hash. The error
-// names the first entry that was altered, inserted or removed.
+// VerifyChain recomputes every hash from the first entry to the last and
+// checks that the chain ends at the chain head; it returns the number of
+// entries checked and the hash of the last. The error names the first entry
+// that was altered, inserted or removed. Entries appended while it runs are
+// verified too.
 func VerifyChain(ctx context.Context, st Store) (int64, []byte, error) {
-	headID, headHash, err := st.Head(ctx)
+	headID, _, err := st.Head(ctx)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -20,17 +22,27 @@ func VerifyChain(ctx context.Context, st Store) (int64, []byte, error) {
 	var lastID int64
 	var lastHash string
 	err = st.Scan(ctx, 0, func(e *audit.Entry) error {
-		if e.ID > headID {
-			return nil // appended after the head was read
-		}
 		lastID, lastHash = e.ID, e.Hash
 		return v.Next(e)
 	})
 	if err != nil {
 		return v.Checked, nil, fmt.Errorf("chain broken: %w", err)
 	}
-	if lastID != headID || (headID != 0 && lastHash != hex.EncodeToString(headHash)) {
-		return v.Checked, nil, fmt.Errorf("chain broken: the chain head names entry %d with hash %x, but the entries end at %d", headID, headHash, lastID)
+	endID, endHash, err := st.Head(ctx)
+	if err != nil {
+		return v.Checked, nil, err
 	}
-	return v.Checked, headHash, nil
+	switch {
+	case lastID > endID:
+		return v.Checked, nil, fmt.Errorf("chain broken: entry %d lies beyond the chain head %d (inserted)", lastID, endID)
+	case lastID < headID:
+		return v.Checked, nil, fmt.Errorf("chain broken: the entries end at %d but the chain head is %d (entries removed at the end)", lastID, headID)
+	case lastID == endID && endID != 0 && lastHash != hex.EncodeToString(endHash):
+		return v.Checked, nil, fmt.Errorf("chain broken: entry %d does not have the hash the chain head records", lastID)
+	}
+	h, _ := hex.DecodeString(lastHash)
+	if lastID == 0 {
+		h = audit.GenesisHash
+	}
+	return v.Checked, h, nil
 }

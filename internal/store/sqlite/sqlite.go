@@ -203,13 +203,14 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 // Background work runs beside ingest: checkpointInterval is how often the
 // WAL is copied into the database file (and recent entries moved when any
 // wait), optimizeInterval how often the planner statistics are refreshed.
-// Recent entries move as soon as flushAt of them wait; a commit of at
-// least directAt entries shares index pages well enough to go straight to
-// audit_log.
+// Recent entries move as soon as flushAt of them wait, moveChunk per
+// transaction; a commit of at least directAt entries shares index pages
+// well enough to go straight to audit_log.
 const (
 	checkpointInterval = time.Second
-	optimizeInterval   = time.Hour
-	flushAt            = 4096
+	optimizeInterval   = 10 * time.Minute
+	flushAt            = 8192
+	moveChunk          = 2048
 	directAt           = 256
 )
 
@@ -236,27 +237,59 @@ func (s *Store) background() {
 			continue // busy: the next tick tries again
 		}
 		if time.Since(lastOptimize) > optimizeInterval {
-			s.ckpt.Exec("PRAGMA optimize")
+			s.Optimize(context.Background())
 			lastOptimize = time.Now()
 		}
 	}
 }
 
-// moveRecent moves every recent entry to audit_log in one transaction, so
-// that readers see each entry in exactly one of the two tables.
-func (s *Store) moveRecent(ctx context.Context) error {
-	s.mu.Lock()
-	n := s.recent
-	s.mu.Unlock()
-	if n == 0 {
-		return nil
+// Optimize refreshes the query planner's statistics where the tables have
+// changed enough to matter. Without them SQLite picked the result index for
+// task=? AND result=?, several times slower than the task index. It runs at
+// start, every optimizeInterval and after bulk loads.
+func (s *Store) Optimize(ctx context.Context) error {
+	if _, err := s.ckpt.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+		return fmt.Errorf("error optimizing database: %w", err)
 	}
+	return nil
+}
+
+// moveRecent moves the recent entries to audit_log, oldest first, at most
+// moveChunk per transaction so that ingest never waits long behind a move.
+// Each move is one transaction, so readers see every entry in exactly one
+// of the two tables.
+func (s *Store) moveRecent(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		n := s.recent
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		if err := s.moveChunk(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-s.stop:
+			return nil
+		default:
+		}
+	}
+}
+
+func (s *Store) moveChunk(ctx context.Context) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := moveRecentTx(ctx, tx); err != nil {
+	var upTo int64
+	err = tx.QueryRowContext(ctx, `SELECT coalesce((SELECT id FROM audit_log_recent ORDER BY id LIMIT 1 OFFSET ?), (SELECT max(id) FROM audit_log_recent), 0)`, moveChunk-1).Scan(&upTo)
+	if err != nil {
+		return fmt.Errorf("error choosing recent entries to move: %w", err)
+	}
+	moved, err := moveRecentTx(ctx, tx, upTo)
+	if err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -264,18 +297,20 @@ func (s *Store) moveRecent(ctx context.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	s.recent = 0
+	s.recent -= int(moved)
 	return nil
 }
 
-func moveRecentTx(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+store.Columns+`) SELECT `+store.Columns+` FROM audit_log_recent ORDER BY id`); err != nil {
-		return fmt.Errorf("error moving recent entries: %w", err)
+// moveRecentTx moves the recent entries with ids up to upTo.
+func moveRecentTx(ctx context.Context, tx *sql.Tx, upTo int64) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (`+store.Columns+`) SELECT `+store.Columns+` FROM audit_log_recent WHERE id <= ? ORDER BY id`, upTo); err != nil {
+		return 0, fmt.Errorf("error moving recent entries: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM audit_log_recent`); err != nil {
-		return fmt.Errorf("error moving recent entries: %w", err)
+	res, err := tx.ExecContext(ctx, `DELETE FROM audit_log_recent WHERE id <= ?`, upTo)
+	if err != nil {
+		return 0, fmt.Errorf("error moving recent entries: %w", err)
 	}
-	return nil
+	return res.RowsAffected()
 }
 
 // Close stops the checkpointer, folds the WAL into the database file and
@@ -330,7 +365,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	insert := tx.StmtContext(ctx, s.insertRecent)
 	if direct {
 		if s.recent > 0 {
-			if err := moveRecentTx(ctx, tx); err != nil {
+			if _, err := moveRecentTx(ctx, tx, lastID); err != nil {
 				return nil, err
 			}
 		}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/logbookhq/logbook/client"
+	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/store/sqlite"
+)
+
+func testServer(t *testing.T) string {
+	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ts := httptest.NewServer(srv.Handler)
+	t.Cleanup(func() { ts.Close(); srv.Close() })
+	return ts.URL
+}
+
+// run executes the command line args and returns its output.
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetIn(strings.NewReader(stdin))
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+const line = `{"user_name":"super","application":"REST","task":"Login","result":"Success"}`
+
+func TestIngestFormats(t *testing.T) {
+	url := testServer(t)
+	c := client.New(url, nil)
+	for name, body := range map[string]string{
+		"ndjson": strings.Repeat(line+"\n", 7),
+		"array":  "[" + strings.TrimSuffix(strings.Repeat(line+",", 7), ",") + "]",
+	} {
+		t.Run(name, func(t *testing.T) {
+			before, _ := c.List(context.Background(), nil)
+			n, err := ingest(context.Background(), c, strings.NewReader(body), 3, func(int, float64) {})
+			if err != nil || n != 7 {
+				t.Fatalf("ingest = %d, %v; want 7", n, err)
+			}
+			after, _ := c.List(context.Background(), nil)
+			if after.Total-before.Total != 7 {
+				t.Fatalf("server holds %d more entries, want 7", after.Total-before.Total)
+			}
+		})
+	}
+}
+
+func TestIngestNamesRefusedEntry(t *testing.T) {
+	url := testServer(t)
+	c := client.New(url, nil)
+	body := line + "\n" + line + "\n" + `{"user_name":"x","application":"REST","task":"Login","result":"Maybe"}` + "\n"
+	n, err := ingest(context.Background(), c, strings.NewReader(body), 2, func(int, float64) {})
+	if err == nil || n != 2 || !strings.Contains(err.Error(), "entries 3 to 3") || !strings.Contains(err.Error(), "result") {
+		t.Fatalf("ingest = %d, %v; want 2 stored and entry 3 refused naming result", n, err)
+	}
+}
+
+func TestQueryCommand(t *testing.T) {
+	url := testServer(t)
+	c := client.New(url, nil)
+	ingest(context.Background(), c, strings.NewReader(line+"\n"+strings.Replace(line, "super", "jdoe", 1)), 10, func(int, float64) {})
+	out, err := run(t, "", "query", "--server", url, "--user-name", "jdoe")
+	if err != nil || !strings.Contains(out, "jdoe") || strings.Contains(out, "super") || !strings.Contains(out, "1 shown of 1") {
+		t.Fatalf("query output:\n%s\nerr %v", out, err)
+	}
+	out, err = run(t, "", "query", "--server", url, "-o", "json", "--limit", "1")
+	if err != nil || !strings.Contains(out, `"audit_logs"`) || !strings.Contains(out, `"next_cursor"`) {
+		t.Fatalf("json output:\n%s\nerr %v", out, err)
+	}
+	if _, err := run(t, "", "query", "--server", url, "--sort", "nope"); err == nil || !strings.Contains(err.Error(), "sort") {
+		t.Fatalf("bad sort: %v", err)
+	}
+}
+
+func TestFlagsFromEnvironment(t *testing.T) {
+	t.Setenv("LOGBOOK_ADDR", "not-an-address")
+	t.Setenv("LOGBOOK_SHUTDOWN_TIMEOUT", "5s")
+	_, err := run(t, "", "serve", "--data", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), `addr: "not-an-address"`) {
+		t.Fatalf("serve with LOGBOOK_ADDR=not-an-address: %v", err)
+	}
+	t.Setenv("LOGBOOK_SHUTDOWN_TIMEOUT", "soon")
+	if _, err := run(t, "", "serve"); err == nil || !strings.Contains(err.Error(), "LOGBOOK_SHUTDOWN_TIMEOUT") {
+		t.Fatalf("bad LOGBOOK_SHUTDOWN_TIMEOUT: %v", err)
+	}
+}
+
+func TestVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "", "verify", "--data", dir)
+	if err != nil || !strings.Contains(out, "verified 0 entries") {
+		t.Fatalf("verify on an empty store: %q %v", out, err)
+	}
+}
