@@ -28,7 +28,10 @@ func newServer(t *testing.T) (string, store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler)
 	t.Cleanup(func() {
 		ts.Close()
@@ -104,7 +107,7 @@ func (sc scenario) run(t *testing.T, base string) {
 	}
 	if h := resp.Header; strings.HasPrefix(sc.path, "/api/") {
 		if !strings.HasPrefix(h.Get("Content-Type"), "application/json") || h.Get("X-Content-Type-Options") != "nosniff" ||
-			!strings.Contains(h.Get("Content-Security-Policy"), "default-src 'self'") {
+			!strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") {
 			t.Errorf("missing JSON or security headers: %v", h)
 		}
 	}

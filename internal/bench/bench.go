@@ -142,7 +142,11 @@ func ingestPhase(ctx context.Context, cfg config.Config, entries []audit.Entry, 
 	if err != nil {
 		return ingestResult{}, err
 	}
-	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		st.Close()
+		return ingestResult{}, err
+	}
 	defer srv.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

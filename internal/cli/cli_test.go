@@ -19,7 +19,10 @@ func testServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(srv.Handler)
 	t.Cleanup(func() { ts.Close(); srv.Close() })
 	return ts.URL

@@ -44,7 +44,11 @@ func runServer(ctx context.Context, cfg config.Config, prepare func(context.Cont
 	if err != nil {
 		return err
 	}
-	srv := server.New(st, log)
+	srv, err := server.New(st, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
 	defer func() {
 		if err := srv.Close(); err != nil {
 			log.Error("error closing store", "error", err)

@@ -14,14 +14,17 @@ import (
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/ingest"
+	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
+	"github.com/logbookhq/logbook/internal/web"
 )
 
 // Server is a running Logbook: store, ingest writer and HTTP handler.
 type Server struct {
 	Store   store.Store
 	Writer  *ingest.Writer
+	Hub     *live.Hub
 	Handler http.Handler
 	log     *slog.Logger
 }
@@ -31,12 +34,18 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, cfg.Data, sqlite.Options{})
 }
 
-// New builds a server on an open store.
-func New(st store.Store, log *slog.Logger) *Server {
-	s := &Server{Store: st, log: log}
-	s.Writer = ingest.New(st, log, ingest.Options{})
+// New builds a server on an open store. It fails when the UI's templates
+// do not parse, so that a broken build never starts serving.
+func New(st store.Store, log *slog.Logger) (*Server, error) {
+	s := &Server{Store: st, log: log, Hub: live.NewHub()}
+	ui, err := web.New(st, s.Hub, log, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
 	mux := http.NewServeMux()
 	api.New(st, s.Writer, log, nil).Register(mux)
+	ui.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -53,7 +62,7 @@ func New(st store.Store, log *slog.Logger) *Server {
 		fmt.Fprintln(w, "ready")
 	})
 	s.Handler = withMiddleware(mux, log)
-	return s
+	return s, nil
 }
 
 // Close stops the writer after its pending commits and closes the store.

@@ -95,6 +95,12 @@ func (b *sqlBuilder) filter(f Filter) {
 	if !f.To.IsZero() {
 		b.where = append(b.where, "ts < "+b.arg(b.d.TimeArg(f.To)))
 	}
+	if f.ID > 0 {
+		b.where = append(b.where, "id = "+b.arg(f.ID))
+	}
+	if f.AfterID > 0 {
+		b.where = append(b.where, "id > "+b.arg(f.AfterID))
+	}
 }
 
 func (b *sqlBuilder) whereSQL() string {
@@ -186,6 +192,34 @@ func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (s
 		parts[i] = "(SELECT count(*) FROM (SELECT 1 FROM " + table + b.whereSQL() + " LIMIT " + b.arg(limit+1) + ") AS capped)"
 	}
 	return "SELECT " + strings.Join(parts, " + "), b.args
+}
+
+// ValuesSQL builds a query of the distinct values of a text column: a loose
+// index scan that seeks from one value to the next, so that it costs one
+// index lookup per distinct value instead of a walk over every entry. The
+// values of all tables are merged.
+func (d Dialect) ValuesSQL(scope Scope, field SortField, limit int, tables ...string) (string, []any, error) {
+	col, ok := sortColumns[field]
+	if !ok || field == SortID || field == SortTimestamp || field == SortJobID {
+		return "", nil, fmt.Errorf("%q is not a text column", field)
+	}
+	b := &sqlBuilder{d: d}
+	scoped := func() string {
+		b.where = b.where[:0]
+		b.scope(scope)
+		if len(b.where) == 0 {
+			return ""
+		}
+		return " AND " + strings.Join(b.where, " AND ")
+	}
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		first := "SELECT min(" + col + ") FROM " + table + " WHERE 1 = 1" + scoped()
+		next := "SELECT min(" + col + ") FROM " + table + " WHERE " + col + " > v.x" + scoped()
+		parts[i] = fmt.Sprintf("SELECT x FROM (WITH RECURSIVE v(x) AS (%s UNION ALL SELECT (%s) FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x IS NOT NULL LIMIT %s) AS t%d",
+			first, next, b.arg(limit), i)
+	}
+	return "SELECT DISTINCT x FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u ORDER BY x LIMIT " + b.arg(limit), b.args, nil
 }
 
 // PageFrom turns the rows a ListSQL query returned into a page with its

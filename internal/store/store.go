@@ -33,9 +33,10 @@ type Store interface {
 	// List returns one page of the entries that scope allows and q selects.
 	List(ctx context.Context, scope Scope, q Query) (Page, error)
 
-	// Count counts the entries that scope allows and f selects, stopping at
-	// limit: it returns limit+1 when there are more, so that a caller can
-	// say "10,000+" without paying for an exact count over millions.
+	// Count counts the entries that scope allows and f selects, stopping
+	// soon after limit: above limit it returns some number greater than
+	// limit, so that a caller can say "10,000+" without paying for an exact
+	// count over millions.
 	Count(ctx context.Context, scope Scope, f Filter, limit int) (int, error)
 
 	// Get returns one entry, or ErrNotFound when it does not exist or scope
@@ -45,6 +46,11 @@ type Store interface {
 	// Scan calls fn for every entry with an ID above afterID in ID order,
 	// regardless of scope; it serves chain verification and export.
 	Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error
+
+	// Values returns the distinct values of a text column among the entries
+	// scope allows, in order, at most limit of them; pick lists and
+	// autocompletion offer them.
+	Values(ctx context.Context, scope Scope, field SortField, limit int) ([]string, error)
 
 	// Head returns the ID and hash of the last entry of the chain.
 	Head(ctx context.Context) (int64, []byte, error)
@@ -99,6 +105,11 @@ type Filter struct {
 	JobID       []int64
 	From        time.Time // inclusive; zero means unbounded
 	To          time.Time // exclusive; zero means unbounded
+	// ID selects the one entry with this id; zero does not filter.
+	ID int64
+	// AfterID selects entries recorded after the entry with this id; live
+	// views count what arrived since they were rendered.
+	AfterID int64
 }
 
 // Query is a filtered, sorted, paged read.

@@ -497,6 +497,28 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 	return n, nil
 }
 
+// Values implements store.Store.
+func (s *Store) Values(ctx context.Context, scope store.Scope, field store.SortField, limit int) ([]string, error) {
+	query, args, err := dialect.ValuesSQL(scope, field, limit, tables...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error listing values: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("error listing values: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, scope store.Scope, id int64) (audit.Entry, error) {
 	var e audit.Entry

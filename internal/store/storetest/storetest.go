@@ -36,6 +36,8 @@ func Run(t *testing.T, open OpenFunc) {
 		{"CountCapped", testCountCapped},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"LargeDetailRoundTrip", testLargeDetail},
+		{"Values", testValues},
+		{"AfterID", testAfterID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -403,4 +405,51 @@ func testLargeDetail(t *testing.T, st store.Store) {
 		t.Fatal("detail or objects changed on the way through the store")
 	}
 	verify(t, st, 1)
+}
+
+func testValues(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	es := corpus(t, st, 120)
+	want := map[string]bool{}
+	for _, e := range es {
+		if strings.HasPrefix(e.Domain, "Global/EMEA") {
+			want[e.UserName] = true
+		}
+	}
+	got, err := st.Values(ctx, store.Scope{Domains: []string{"Global/EMEA"}}, store.SortUserName, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSorted(got) || len(got) != len(want) {
+		t.Fatalf("Values(user_name) in Global/EMEA = %v, want the %d users seen there, sorted", got, len(want))
+	}
+	for _, v := range got {
+		if !want[v] {
+			t.Fatalf("Values gave %q, not seen in Global/EMEA", v)
+		}
+	}
+	got, _ = st.Values(ctx, store.AllDomains, store.SortResult, 2)
+	if len(got) != 2 {
+		t.Fatalf("Values with limit 2 = %v", got)
+	}
+	if _, err := st.Values(ctx, store.AllDomains, store.SortJobID, 10); err == nil {
+		t.Fatal("Values(job_id) accepted a numeric column")
+	}
+}
+
+func testAfterID(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	corpus(t, st, 50)
+	f := store.Filter{AfterID: 40}
+	n, err := st.Count(ctx, store.AllDomains, f, 100)
+	if err != nil || n != 10 {
+		t.Fatalf("Count after id 40 = %d, %v; want 10", n, err)
+	}
+	f.Task = []store.Match{{Value: "Login"}}
+	page, _ := st.List(ctx, store.AllDomains, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 100})
+	for _, e := range page.Entries {
+		if e.ID <= 40 || e.Task != "Login" {
+			t.Fatalf("entry %d (%s) listed after id 40 with task Login", e.ID, e.Task)
+		}
+	}
 }

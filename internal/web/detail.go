@@ -1,0 +1,71 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+type detailView struct {
+	Title, Nav   string
+	Entry        audit.Entry
+	TimeISO      string
+	TimeUTC      string
+	RecordedISO  string
+	RecordedUTC  string
+	ResultClass  string
+	JobURL       string
+	Detail       string
+	DetailIsJSON bool
+	BackURL      string
+}
+
+// showAuditLog shows one entry: as a page, or with ?fragment=1 as the body
+// of the grid's detail dialog.
+func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		h.fail(w, r, http.StatusNotFound, err)
+		return
+	}
+	e, err := h.store.Get(r.Context(), scopeOf(r), id)
+	if errors.Is(err, store.ErrNotFound) {
+		h.fail(w, r, http.StatusNotFound, err)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	back := backURL(r)
+	v := detailView{Title: "Audit Log " + strconv.FormatInt(e.ID, 10), Nav: "audit-logs", Entry: e,
+		TimeISO: isoTime(e.Timestamp), TimeUTC: utcTime(e.Timestamp),
+		RecordedISO: isoTime(e.RecordedAt), RecordedUTC: utcTime(e.RecordedAt),
+		ResultClass: resultClass(e.Result), BackURL: back,
+		JobURL: withBack("/jobs/"+strconv.FormatInt(e.JobID, 10), back)}
+	v.Detail, v.DetailIsJSON = prettyDetail(e.AffectedObjectDetail)
+	block := ""
+	if r.URL.Query().Get("fragment") == "1" {
+		block = "detail-body"
+	}
+	h.render(w, r, http.StatusOK, "detail", block, v)
+}
+
+// prettyDetail indents affected object detail that is JSON.
+func prettyDetail(s string) (string, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" || (t[0] != '{' && t[0] != '[') || !json.Valid([]byte(t)) {
+		return s, false
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, []byte(t), "", "  "); err != nil {
+		return s, false
+	}
+	return buf.String(), true
+}
