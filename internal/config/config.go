@@ -17,8 +17,8 @@ type Config struct {
 	Addr string
 	// Data is the data directory; the SQLite database lives in it.
 	Data string
-	// DB selects the database engine: empty for the embedded SQLite
-	// database under Data.
+	// DB selects the database engine: a postgres:// URL for PostgreSQL,
+	// empty for the embedded SQLite database under Data.
 	DB string
 	// ShutdownTimeout bounds a graceful shutdown.
 	ShutdownTimeout time.Duration
@@ -45,8 +45,8 @@ func (c Config) Validate() error {
 	if c.DB == "" && strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("data: a data directory is required"))
 	}
-	if c.DB != "" {
-		errs = append(errs, fmt.Errorf("db: %q is not a supported database; leave it empty for the embedded SQLite database", c.DB))
+	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, errors.New("db: must be a postgres:// URL, or empty for the embedded SQLite database"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must be positive"))

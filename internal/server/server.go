@@ -16,6 +16,7 @@ import (
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/postgres"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
 	"github.com/logbookhq/logbook/internal/web"
 )
@@ -27,10 +28,17 @@ type Server struct {
 	Hub     *live.Hub
 	Handler http.Handler
 	log     *slog.Logger
+
+	stopWatch context.CancelFunc
 }
 
-// OpenStore opens the store that cfg selects.
+// OpenStore opens the store that cfg selects: PostgreSQL when cfg.DB is a
+// postgres:// URL, else the embedded SQLite database under cfg.Data. This
+// is the one place that knows which engines exist.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if postgres.IsURL(cfg.DB) {
+		return postgres.Open(ctx, cfg.DB, postgres.Options{})
+	}
 	return sqlite.Open(ctx, cfg.Data, sqlite.Options{})
 }
 
@@ -43,6 +51,10 @@ func New(st store.Store, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
+	// Commits of other replicas sharing the database reach live views too.
+	watch, stopWatch := context.WithCancel(context.Background())
+	s.stopWatch = stopWatch
+	go st.WatchCommits(watch, s.Hub.Publish)
 	mux := http.NewServeMux()
 	api.New(st, s.Writer, log, nil).Register(mux)
 	ui.Register(mux)
@@ -67,6 +79,7 @@ func New(st store.Store, log *slog.Logger) (*Server, error) {
 
 // Close stops the writer after its pending commits and closes the store.
 func (s *Server) Close() error {
+	s.stopWatch()
 	s.Writer.Close()
 	return s.Store.Close()
 }

@@ -55,6 +55,17 @@ type Store interface {
 	// Head returns the ID and hash of the last entry of the chain.
 	Head(ctx context.Context) (int64, []byte, error)
 
+	// WatchCommits calls fn with the highest committed id whenever any
+	// process sharing the database commits entries, until ctx ends. An
+	// engine that only this process writes to may simply wait for ctx:
+	// the ingest writer announces its own commits.
+	WatchCommits(ctx context.Context, fn func(lastID int64)) error
+
+	// TryLock takes the named lock if no other process (or caller) holds
+	// it, for work that must run once among replicas. ok is false when the
+	// lock is held elsewhere; release gives it back.
+	TryLock(ctx context.Context, name string) (release func(), ok bool, err error)
+
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
 

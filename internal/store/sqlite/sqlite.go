@@ -58,6 +58,7 @@ type Store struct {
 	// connection changes it, under mu.
 	mu     sync.Mutex
 	recent int
+	held   map[string]bool // names locked with TryLock
 	flush  chan struct{}
 	now    func() time.Time
 	stop   chan struct{}
@@ -565,6 +566,35 @@ func (s *Store) Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) e
 		}
 		afterID = batch[len(batch)-1].ID
 	}
+}
+
+// WatchCommits implements store.Store. Only this process writes to the
+// database file, and its ingest writer announces its own commits.
+func (s *Store) WatchCommits(ctx context.Context, fn func(lastID int64)) error {
+	<-ctx.Done()
+	return nil
+}
+
+// TryLock implements store.Store within this process, the only one that
+// uses the database file.
+func (s *Store) TryLock(ctx context.Context, name string) (func(), bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held == nil {
+		s.held = map[string]bool{}
+	}
+	if s.held[name] {
+		return nil, false, nil
+	}
+	s.held[name] = true
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.held, name)
+			s.mu.Unlock()
+		})
+	}, true, nil
 }
 
 // Head implements store.Store.

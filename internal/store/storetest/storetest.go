@@ -38,6 +38,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"LargeDetailRoundTrip", testLargeDetail},
 		{"Values", testValues},
 		{"AfterID", testAfterID},
+		{"TryLock", testTryLock},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -452,4 +453,27 @@ func testAfterID(t *testing.T, st store.Store) {
 			t.Fatalf("entry %d (%s) listed after id 40 with task Login", e.ID, e.Task)
 		}
 	}
+}
+
+func testTryLock(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	release, ok, err := st.TryLock(ctx, "scheduler")
+	if err != nil || !ok {
+		t.Fatalf("first TryLock = %v, %v", ok, err)
+	}
+	if _, ok, _ := st.TryLock(ctx, "scheduler"); ok {
+		t.Fatal("a held lock was taken again")
+	}
+	other, ok, err := st.TryLock(ctx, "retention")
+	if err != nil || !ok {
+		t.Fatalf("another name: %v, %v", ok, err)
+	}
+	other()
+	release()
+	release() // twice is harmless
+	again, ok, err := st.TryLock(ctx, "scheduler")
+	if err != nil || !ok {
+		t.Fatalf("TryLock after release = %v, %v", ok, err)
+	}
+	again()
 }

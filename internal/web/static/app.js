@@ -27,7 +27,12 @@
     root.querySelectorAll("time[datetime]").forEach((t) => {
       const d = new Date(t.getAttribute("datetime"));
       if (isNaN(d)) return;
-      t.textContent = localText(d);
+      const text = localText(d);
+      const cut = text.lastIndexOf(" ");
+      const zone = document.createElement("span");
+      zone.className = "tz";
+      zone.textContent = text.slice(cut);
+      t.replaceChildren(text.slice(0, cut), zone);
       t.title = "UTC: " + t.getAttribute("datetime").replace("T", " ").replace("Z", "");
     });
   }

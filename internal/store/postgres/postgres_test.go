@@ -1,0 +1,153 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/logbookhq/logbook/internal/audit"
+
+	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/postgres"
+	"github.com/logbookhq/logbook/internal/store/postgres/pgtest"
+	"github.com/logbookhq/logbook/internal/store/storetest"
+)
+
+func open(t testing.TB) *postgres.Store {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), pgtest.Schema(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+// TestReplicasShareOneChain runs two stores on one schema, as two Logbook
+// replicas would: concurrent appends from both form a single chain, each
+// replica hears the other's commits, and a lock taken by one is refused to
+// the other.
+func TestReplicasShareOneChain(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Schema(t)
+	// Both open (and migrate) at once.
+	var a, b *postgres.Store
+	var errA, errB error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); a, errA = postgres.Open(ctx, url, postgres.Options{}) }()
+	go func() { defer wg.Done(); b, errB = postgres.Open(ctx, url, postgres.Options{}) }()
+	wg.Wait()
+	if errA != nil || errB != nil {
+		t.Fatalf("concurrent opens: %v, %v", errA, errB)
+	}
+	defer a.Close()
+	defer b.Close()
+
+	heard := make(chan int64, 1)
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go b.WatchCommits(wctx, func(id int64) {
+		select {
+		case heard <- id:
+		default:
+		}
+	})
+	time.Sleep(200 * time.Millisecond) // let LISTEN start
+
+	entry := func(user string) audit.Entry {
+		return audit.Entry{Timestamp: time.Now().UTC(), UserName: user, Domain: "Global", Application: "REST",
+			Task: "Login", Result: audit.ResultSuccess, Source: "t"}
+	}
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := a
+			if w%2 == 1 {
+				st = b
+			}
+			for range 20 {
+				if _, err := st.Append(ctx, []audit.Entry{entry("u"), entry("v")}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	n, _, err := store.VerifyChain(ctx, a)
+	if err != nil || n != 320 {
+		t.Fatalf("chain over both replicas: %d entries, %v; want 320", n, err)
+	}
+	select {
+	case <-heard:
+	case <-time.After(5 * time.Second):
+		t.Fatal("replica b heard no commit notification")
+	}
+
+	release, ok, err := a.TryLock(ctx, "scheduler")
+	if err != nil || !ok {
+		t.Fatalf("a.TryLock: %v %v", ok, err)
+	}
+	if _, ok, _ := b.TryLock(ctx, "scheduler"); ok {
+		t.Fatal("replica b took the lock replica a holds")
+	}
+	release()
+	release2, ok, err := b.TryLock(ctx, "scheduler")
+	if err != nil || !ok {
+		t.Fatalf("b.TryLock after a released: %v %v", ok, err)
+	}
+	release2()
+}
+
+// TestPartitions checks that entries of the current month land in that
+// month's partition and old ones in the default partition.
+func TestPartitions(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.Schema(t)
+	st, err := postgres.Open(ctx, url, postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	old := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, ts := range []time.Time{now, old} {
+		if _, err := st.Append(ctx, []audit.Entry{{Timestamp: ts, UserName: "u", Domain: "Global", Application: "REST",
+			Task: "Login", Result: audit.ResultSuccess, Source: "t"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var part string
+	if err := conn.QueryRow(ctx, `SELECT tableoid::regclass::text FROM audit_log WHERE id = 1`).Scan(&part); err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("audit_log_y%04dm%02d", now.Year(), now.Month()); part != want {
+		t.Errorf("this month's entry is in %s, want %s", part, want)
+	}
+	if err := conn.QueryRow(ctx, `SELECT tableoid::regclass::text FROM audit_log WHERE id = 2`).Scan(&part); err != nil {
+		t.Fatal(err)
+	}
+	if part != "audit_log_default" {
+		t.Errorf("a 2001 entry is in %s, want audit_log_default", part)
+	}
+}
