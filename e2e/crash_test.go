@@ -49,11 +49,17 @@ func freeAddr(t *testing.T) string {
 // startServer runs `logbook serve` on data and waits until it is ready.
 func startServer(t *testing.T, data, addr string) *exec.Cmd {
 	t.Helper()
+	return startServerArgs(t, addr, "serve", "--data", data, "--addr", addr, "--log-level", "warn")
+}
+
+// startServerArgs runs the binary with args and waits until addr is ready.
+func startServerArgs(t *testing.T, addr string, args ...string) *exec.Cmd {
+	t.Helper()
 	bin, err := buildBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", addr, "--log-level", "warn")
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ import (
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/engine"
 )
 
 // Options size a run.
@@ -63,23 +64,21 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	fresh := func(name string) config.Config {
-		c := o.Config
-		c.Data = tmp + "/" + name
-		return c
+	fresh := func(name string) (store.Store, func(), error) {
+		return engine.OpenFresh(ctx, o.Config.DB, tmp, name)
 	}
 	gen := demo.NewGenerator(1)
 	now := time.Now()
 	entries := gen.History(o.Entries, now, 30*24*time.Hour)
 	fmt.Fprintf(o.Out, "logbook bench: %d entries, batches of %d, %d clients\n\n", o.Entries, o.Batch, o.Clients)
 
-	rawRate, err := rawPhase(ctx, fresh("raw"), entries)
+	rawRate, err := rawPhase(ctx, fresh, entries)
 	if err != nil {
 		return fmt.Errorf("raw phase: %w", err)
 	}
 	fmt.Fprintf(o.Out, "raw driver batched insert (1000 rows/tx):  %9.0f entries/s\n", rawRate)
 
-	res, err := ingestPhase(ctx, fresh("batch"), entries, o.Batch, o.Clients)
+	res, err := ingestPhase(ctx, fresh, "batch", entries, o.Batch, o.Clients)
 	if err != nil {
 		return fmt.Errorf("batch ingest phase: %w", err)
 	}
@@ -88,7 +87,7 @@ func Run(ctx context.Context, o Options) error {
 
 	if o.SingleEntries > 0 {
 		singles := gen.History(o.SingleEntries, now, time.Hour)
-		res, err := ingestPhase(ctx, fresh("single"), singles, 1, o.SingleClients)
+		res, err := ingestPhase(ctx, fresh, "single", singles, 1, o.SingleClients)
 		if err != nil {
 			return fmt.Errorf("single-entry phase: %w", err)
 		}
@@ -97,7 +96,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 
 	if o.QueryEntries > 0 {
-		if err := queryPhase(ctx, fresh("query"), o); err != nil {
+		if err := queryPhase(ctx, fresh, o); err != nil {
 			return fmt.Errorf("query phase: %w", err)
 		}
 	}
@@ -106,12 +105,15 @@ func Run(ctx context.Context, o Options) error {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
 
-func rawPhase(ctx context.Context, cfg config.Config, entries []audit.Entry) (float64, error) {
-	st, err := server.OpenStore(ctx, cfg)
+// freshFunc opens an empty store of the engine under test.
+type freshFunc func(name string) (store.Store, func(), error)
+
+func rawPhase(ctx context.Context, fresh freshFunc, entries []audit.Entry) (float64, error) {
+	st, cleanup, err := fresh("raw")
 	if err != nil {
 		return 0, err
 	}
-	defer st.Close()
+	defer cleanup()
 	raw, ok := st.(rawInserter)
 	if !ok {
 		return 0, fmt.Errorf("the engine offers no raw baseline")
@@ -137,14 +139,14 @@ type ingestResult struct {
 // ingestPhase starts a server on a fresh store and posts entries through
 // real HTTP connections on the loopback interface. Bodies are encoded
 // before the clock starts, so the figure is the server's.
-func ingestPhase(ctx context.Context, cfg config.Config, entries []audit.Entry, batch, clients int) (ingestResult, error) {
-	st, err := server.OpenStore(ctx, cfg)
+func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []audit.Entry, batch, clients int) (ingestResult, error) {
+	st, cleanup, err := fresh(name)
 	if err != nil {
 		return ingestResult{}, err
 	}
+	defer cleanup()
 	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		st.Close()
 		return ingestResult{}, err
 	}
 	defer srv.Close()
@@ -276,12 +278,12 @@ func inputOf(e audit.Entry) audit.Input {
 
 // queryPhase fills a store with o.QueryEntries entries and times the
 // listing the API runs (page and capped count) for five shapes.
-func queryPhase(ctx context.Context, cfg config.Config, o Options) error {
-	st, err := server.OpenStore(ctx, cfg)
+func queryPhase(ctx context.Context, fresh freshFunc, o Options) error {
+	st, cleanup, err := fresh("query")
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer cleanup()
 	gen := demo.NewGenerator(2)
 	end := time.Now()
 	span := 90 * 24 * time.Hour

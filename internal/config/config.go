@@ -45,8 +45,8 @@ func (c Config) Validate() error {
 	if c.DB == "" && strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("data: a data directory is required"))
 	}
-	if c.DB != "" && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
-		errs = append(errs, errors.New("db: must be a postgres:// URL, or empty for the embedded SQLite database"))
+	if c.DB != "" && !strings.Contains(c.DB, "://") {
+		errs = append(errs, errors.New("db: must be a database URL such as postgres://user@host:5432/logbook, or empty for the embedded SQLite database"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must be positive"))

@@ -10,7 +10,7 @@ func TestValidate(t *testing.T) {
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("default config: %v", err)
 	}
-	c := Config{Addr: "8080", Data: " ", ShutdownTimeout: -time.Second, LogLevel: "loud", DB: "mysql://x"}
+	c := Config{Addr: "8080", Data: " ", ShutdownTimeout: -time.Second, LogLevel: "loud", DB: "logbook.db"}
 	err := c.Validate()
 	for _, want := range []string{"addr:", "shutdown-timeout:", "log-level:", "db:"} {
 		if err == nil || !strings.Contains(err.Error(), want) {

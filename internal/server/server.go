@@ -16,8 +16,7 @@ import (
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
-	"github.com/logbookhq/logbook/internal/store/postgres"
-	"github.com/logbookhq/logbook/internal/store/sqlite"
+	"github.com/logbookhq/logbook/internal/store/engine"
 	"github.com/logbookhq/logbook/internal/web"
 )
 
@@ -32,14 +31,9 @@ type Server struct {
 	stopWatch context.CancelFunc
 }
 
-// OpenStore opens the store that cfg selects: PostgreSQL when cfg.DB is a
-// postgres:// URL, else the embedded SQLite database under cfg.Data. This
-// is the one place that knows which engines exist.
+// OpenStore opens the store that cfg selects.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	if postgres.IsURL(cfg.DB) {
-		return postgres.Open(ctx, cfg.DB, postgres.Options{})
-	}
-	return sqlite.Open(ctx, cfg.Data, sqlite.Options{})
+	return engine.Open(ctx, cfg.DB, cfg.Data)
 }
 
 // New builds a server on an open store. It fails when the UI's templates

@@ -59,10 +59,12 @@ type Store struct {
 	mu     sync.Mutex
 	recent int
 	held   map[string]bool // names locked with TryLock
-	flush  chan struct{}
-	now    func() time.Time
-	stop   chan struct{}
-	done   chan struct{}
+
+	closeOnce sync.Once
+	flush     chan struct{}
+	now       func() time.Time
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 // tables are where entries live: recent ones first wait in
@@ -315,8 +317,14 @@ func moveRecentTx(ctx context.Context, tx *sql.Tx, upTo int64) (int64, error) {
 }
 
 // Close stops the checkpointer, folds the WAL into the database file and
-// closes every connection pool.
+// closes every connection pool. Closing twice is harmless.
 func (s *Store) Close() error {
+	err := errors.New("store already closed")
+	s.closeOnce.Do(func() { err = s.close() })
+	return err
+}
+
+func (s *Store) close() error {
 	var errs []error
 	if s.stop != nil {
 		close(s.stop)
