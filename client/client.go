@@ -90,8 +90,16 @@ func (e *Error) Error() string { return fmt.Sprintf("logbook: %d: %s", e.Status,
 
 // Client talks to one Logbook server.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	http  *http.Client
+	token string
+}
+
+// WithToken returns a copy of c that authenticates with an API token.
+func (c *Client) WithToken(token string) *Client {
+	cc := *c
+	cc.token = token
+	return &cc
 }
 
 // New returns a client for the server at baseURL (http://host:port).
@@ -156,6 +164,9 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err

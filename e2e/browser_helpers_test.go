@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
@@ -96,12 +97,21 @@ func startUI(t *testing.T) *uiServer {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	srv, err := server.New(st, logger)
+	srv, err := server.New(ctx, st, logger, server.DefaultOptions())
 	if err != nil {
 		st.Close()
 		t.Fatalf("error building server: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler)
+	// The browser is signed in as a Super Administrator. The user and the
+	// session are stored directly, so that the audit log holds only the
+	// seeded entries that the tests compare against.
+	sessionID := signedInSession(t, st)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie(server.SessionCookie); err != nil {
+			r.AddCookie(&http.Cookie{Name: server.SessionCookie, Value: sessionID})
+		}
+		srv.Handler.ServeHTTP(w, r)
+	}))
 	t.Cleanup(func() {
 		// The live view holds an event stream open; cut it so that Close
 		// does not wait for the browser.
@@ -113,6 +123,27 @@ func startUI(t *testing.T) *uiServer {
 	})
 	n := len(stored)
 	return &uiServer{URL: ts.URL, Server: srv, Entries: stored, Full: stored[n-2], XSS: stored[n-1]}
+}
+
+// signedInSession stores a Super Administrator and a session of theirs and
+// returns the session id.
+func signedInSession(t *testing.T, st store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	hash, err := access.HashPassword(access.RandomPassword())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := st.CreateUser(ctx, store.User{Name: "operator", PasswordHash: hash, Roles: []string{string(access.RoleSuperAdmin)},
+		Domains: []string{audit.RootDomain}, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	id, idHash := access.NewSessionID()
+	if err := st.CreateSession(ctx, store.Session{IDHash: idHash, UserName: "operator", CreatedAt: now, LastSeenAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 // fixtureEntries returns the fully populated entry and the XSS probe, in

@@ -32,6 +32,7 @@ func TestReplicasOnOnePostgres(t *testing.T) {
 	}
 	url := pgtest.Schema(t)
 	addrs := []string{freeAddr(t), freeAddr(t)}
+	token := createToken(t, "--db", url)
 	var procs []*exec.Cmd
 	for _, a := range addrs {
 		procs = append(procs, startReplica(t, url, a))
@@ -46,7 +47,7 @@ func TestReplicasOnOnePostgres(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := client.New("http://"+addrs[w%2], &http.Client{Timeout: 20 * time.Second})
+			c := client.New("http://"+addrs[w%2], &http.Client{Timeout: 20 * time.Second}).WithToken(token)
 			for i := 0; ctx.Err() == nil; i++ {
 				batch := make([]client.Input, 1+(i*5+w)%25)
 				for j := range batch {
@@ -85,6 +86,9 @@ func TestReplicasOnOnePostgres(t *testing.T) {
 	defer st.Close()
 	stored := map[string]int64{}
 	err = st.Scan(context.Background(), 0, func(e *audit.Entry) error {
+		if e.EventID == "" {
+			return nil // Logbook's own entries
+		}
 		if _, dup := stored[e.EventID]; dup {
 			return fmt.Errorf("event %s stored twice", e.EventID)
 		}
@@ -103,7 +107,7 @@ func TestReplicasOnOnePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != int64(len(acked)) {
+	if n < int64(len(acked)) || len(stored) != len(acked) {
 		t.Fatalf("chain of %d entries, %d acknowledged", n, len(acked))
 	}
 	t.Logf("%d entries through two replicas; one chain of %d verifies", len(acked), n)

@@ -5,39 +5,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/server/servertest"
+
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/store"
-	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
 
 // newServer starts Logbook on a fresh SQLite database and returns its base
 // URL and store.
 func newServer(t *testing.T) (string, store.Store) {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-	})
-	return ts.URL, st
+	f := servertest.New(t, servertest.Options{AsAdmin: true})
+	return f.URL, f.Store
 }
 
 // scenario is one HTTP exchange and what its answer must and must not hold.
@@ -263,7 +249,7 @@ func TestIngest(t *testing.T) {
 			after: func(t *testing.T, base string, _ []byte) {
 				scenario{path: path + "/1", status: 200, want: []string{
 					`"description":"Apply CLI Configlet operation initiated for the configlet ntp-servers on the device mx960-1."`,
-					`"source":"api"`, `"hash":"`}}.run(t, base)
+					`"source":"token:test-admin"`, `"hash":"`}}.run(t, base)
 			}},
 		{name: "HTML in description escaped", status: 201,
 			body: entry("a", `"description":"<script>alert(1)</script>"`),

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -26,31 +28,70 @@ type Submitter interface {
 type Handler struct {
 	store  store.Store
 	writer Submitter
+	auth   *auth.Service
 	log    *slog.Logger
 	now    func() time.Time
 }
 
 // New returns the API handler. now is the clock for default timestamps.
-func New(st store.Store, writer Submitter, log *slog.Logger, now func() time.Time) *Handler {
+func New(st store.Store, writer Submitter, a *auth.Service, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{store: st, writer: writer, log: log, now: now}
+	return &Handler{store: st, writer: writer, auth: a, log: log, now: now}
 }
 
-// Register adds the API routes to mux.
+// Register adds the API routes to mux. Every route names the action it
+// needs; need refuses anonymous callers (401) and callers without it (403).
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/audit-logs", h.wrap(h.ingestAuditLogs))
-	mux.HandleFunc("GET /api/v1/audit-logs", h.wrap(h.listAuditLogs))
-	mux.HandleFunc("GET /api/v1/audit-logs/{id}", h.wrap(h.getAuditLog))
+	mux.HandleFunc("POST /api/v1/audit-logs", h.need(access.IngestAuditLogs, h.ingestAuditLogs))
+	mux.HandleFunc("GET /api/v1/audit-logs", h.need(access.ViewAuditLogs, h.listAuditLogs))
+	mux.HandleFunc("GET /api/v1/audit-logs/{id}", h.need(access.ViewAuditLogs, h.getAuditLog))
+	mux.HandleFunc("POST /api/v1/users", h.need(access.ManageUsers, h.createUser))
+	mux.HandleFunc("GET /api/v1/users", h.need(access.ManageUsers, h.listUsers))
+	mux.HandleFunc("PATCH /api/v1/users/{name}", h.need(access.ManageUsers, h.updateUser))
+	mux.HandleFunc("POST /api/v1/users/{name}/unlock", h.need(access.ManageUsers, h.unlockUser))
+	mux.HandleFunc("POST /api/v1/domains", h.need(access.ManageDomains, h.createDomain))
+	mux.HandleFunc("GET /api/v1/domains", h.need(access.ManageDomains, h.listDomains))
+	mux.HandleFunc("POST /api/v1/tokens", h.need(access.ManageTokens, h.createToken))
+	mux.HandleFunc("GET /api/v1/tokens", h.need(access.ManageTokens, h.listTokens))
+	mux.HandleFunc("DELETE /api/v1/tokens/{id}", h.need(access.ManageTokens, h.revokeToken))
 	mux.HandleFunc("/api/", h.wrap(func(http.ResponseWriter, *http.Request) (any, error) {
 		return nil, &Error{Status: http.StatusNotFound, Message: "no such API endpoint"}
 	}))
 }
 
-// scopeOf is the set of domains the caller may see. Until access control
-// lands every caller sees every domain; all reads already go through it.
-func scopeOf(*http.Request) store.Scope { return store.AllDomains }
+// need wraps fn so that it runs only for callers allowed action.
+func (h *Handler) need(action access.Action, fn handlerFunc) http.HandlerFunc {
+	return h.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
+		req := auth.FromContext(r.Context())
+		if !req.Authenticated() {
+			w.Header().Set("WWW-Authenticate", `Basic realm="Logbook", charset="UTF-8"`)
+			return nil, &Error{Status: http.StatusUnauthorized, Message: "authentication required: a session, HTTP Basic or an API token"}
+		}
+		if !req.Subject.Can(action) {
+			return nil, &Error{Status: http.StatusForbidden, Message: "forbidden: " + neededRole(action)}
+		}
+		return fn(w, r)
+	})
+}
+
+// neededRole says which role or token scope grants an action.
+func neededRole(a access.Action) string {
+	switch a {
+	case access.IngestAuditLogs:
+		return "recording audit logs needs an API token with the ingest scope"
+	case access.ViewAuditLogs, access.ExportAuditLogs, access.PurgeAuditLogs, access.ManageForwarding:
+		return "this needs the Audit Log Administrator role"
+	case access.ViewAllJobs, access.ManageJobs:
+		return "this needs the Job Administrator role"
+	default:
+		return "this needs the User Administrator role"
+	}
+}
+
+// scopeOf is the set of domains the caller may see.
+func scopeOf(r *http.Request) store.Scope { return auth.FromContext(r.Context()).Scope }
 
 // sourceOf names who reported an entry.
-func sourceOf(*http.Request) string { return "api" }
+func sourceOf(r *http.Request) string { return auth.FromContext(r.Context()).Subject.Source() }

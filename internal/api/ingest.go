@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 )
 
 type ingestResponse struct {
@@ -35,6 +36,8 @@ func (h *Handler) ingestAuditLogs(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	now := h.now()
 	source := sourceOf(r)
+	req := auth.FromContext(r.Context())
+	tree := h.auth.Tree()
 	entries := make([]audit.Entry, 0, len(inputs))
 	var fieldErrs []audit.FieldError
 	for i, in := range inputs {
@@ -50,6 +53,16 @@ func (h *Handler) ingestAuditLogs(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	if len(fieldErrs) > 0 {
 		return nil, invalid(fieldErrs)
+	}
+	for i, e := range entries {
+		if !tree.CanWrite(req.Subject.Domains, e.Domain) {
+			field := "domain"
+			if !single {
+				field = fmt.Sprintf("[%d].domain", i)
+			}
+			return nil, &Error{Status: http.StatusForbidden, Message: field + ": outside the domains this token may write to; nothing was stored",
+				Fields: []audit.FieldError{{Field: field, Reason: "outside the domains this token may write to"}}}
+		}
 	}
 	ids, err := h.writer.Submit(r.Context(), entries)
 	if err != nil {

@@ -30,8 +30,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
@@ -145,11 +147,16 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 		return ingestResult{}, err
 	}
 	defer cleanup()
-	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := server.New(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)), server.DefaultOptions())
 	if err != nil {
 		return ingestResult{}, err
 	}
 	defer srv.Close()
+	tok, err := srv.Auth.CreateToken(ctx, auth.Actor{Name: "bench"}, access.Subject{},
+		auth.NewToken{Name: "bench", Scopes: []string{"ingest"}, Domains: []string{audit.RootDomain}})
+	if err != nil {
+		return ingestResult{}, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return ingestResult{}, err
@@ -181,7 +188,7 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lc, err := dialLoad(addr)
+			lc, err := dialLoad(addr, tok.Secret)
 			if err != nil {
 				errs <- err
 				return
@@ -221,24 +228,25 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 // and every cycle it spends is one the server does not get, so it does as
 // little as a correct client can.
 type loadConn struct {
-	conn net.Conn
-	r    *bufio.Reader
-	buf  []byte
+	conn  net.Conn
+	r     *bufio.Reader
+	buf   []byte
+	token string
 }
 
-func dialLoad(addr string) (*loadConn, error) {
+func dialLoad(addr, token string) (*loadConn, error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	return &loadConn{conn: c, r: bufio.NewReaderSize(c, 16<<10)}, nil
+	return &loadConn{conn: c, r: bufio.NewReaderSize(c, 16<<10), token: token}, nil
 }
 
 func (l *loadConn) Close() error { return l.conn.Close() }
 
 // post sends body and expects 201 Created.
 func (l *loadConn) post(path string, body []byte) error {
-	l.buf = append(l.buf[:0], "POST "+path+" HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: "...)
+	l.buf = append(l.buf[:0], "POST "+path+" HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "+l.token+"\r\nContent-Type: application/json\r\nContent-Length: "...)
 	l.buf = strconv.AppendInt(l.buf, int64(len(body)), 10)
 	l.buf = append(l.buf, "\r\n\r\n"...)
 	l.buf = append(l.buf, body...)

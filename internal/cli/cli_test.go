@@ -3,29 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/logbookhq/logbook/internal/server/servertest"
+
 	"github.com/logbookhq/logbook/client"
-	"github.com/logbookhq/logbook/internal/server"
-	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
 
 func testServer(t *testing.T) string {
-	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return ts.URL
+	return servertest.New(t, servertest.Options{AsAdmin: true}).URL
 }
 
 // run executes the command line args and returns its output.

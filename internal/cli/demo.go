@@ -9,10 +9,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 func newDemoCmd() *cobra.Command {
@@ -35,12 +38,30 @@ network management platform), then keeps adding live activity every
 			if entries < 0 || days < 1 {
 				return fmt.Errorf("entries must not be negative and days must be positive")
 			}
+			password := cfg.AdminPassword
+			if password == "" {
+				password = access.RandomPassword()
+				cfg.AdminPassword = password
+			}
 			return runServer(cmd.Context(), cfg, func(ctx context.Context, srv *server.Server, url string) error {
 				gen := demo.NewGenerator(uint64(time.Now().UnixNano()))
+				fresh, err := seedAccounts(ctx, srv, password)
+				if err != nil {
+					return err
+				}
 				if err := seed(ctx, srv, gen, entries, time.Duration(days)*24*time.Hour); err != nil {
 					return err
 				}
-				fmt.Fprintf(os.Stderr, "\nLogbook demo is running: %s\n  API: %s/api/v1/audit-logs\n  Stop with Ctrl-C.\n\n", url, url)
+				fmt.Fprintf(os.Stderr, "\nLogbook demo is running: %s\n", url)
+				if fresh {
+					fmt.Fprintf(os.Stderr, "  Sign in as admin (Super Administrator) with the password %s\n", password)
+					fmt.Fprintf(os.Stderr, "  The same password opens the demo users: auditor (Audit Log Administrator, Global),\n")
+					fmt.Fprintf(os.Stderr, "  emea-auditor (Audit Log Administrator, Global/EMEA), jobs (Job Administrator),\n")
+					fmt.Fprintf(os.Stderr, "  useradmin (User Administrator) and operator (plain user).\n")
+				} else {
+					fmt.Fprintf(os.Stderr, "  Sign in with the password printed when this data directory was created\n  (or delete %s to start over).\n", cfg.Data)
+				}
+				fmt.Fprintf(os.Stderr, "  API: %s/api/v1/audit-logs (logbook token create, then Authorization: Bearer)\n  Stop with Ctrl-C.\n\n", url)
 				if trickle > 0 {
 					go liveActivity(ctx, srv, gen, trickle)
 				}
@@ -55,12 +76,43 @@ network management platform), then keeps adding live activity every
 	return cmd
 }
 
+// seedAccounts creates the demo's domains and users on a new data
+// directory, all with password, and reports whether it did.
+func seedAccounts(ctx context.Context, srv *server.Server, password string) (bool, error) {
+	if _, err := srv.Store.GetUser(ctx, "auditor"); err == nil {
+		return false, nil
+	}
+	by := auth.Actor{Name: "demo"}
+	for _, d := range demo.Domains() {
+		if d == audit.RootDomain {
+			continue
+		}
+		if _, err := srv.Auth.CreateDomain(ctx, by, auth.DomainView{Name: d}); err != nil {
+			return false, err
+		}
+	}
+	users := []auth.NewUser{
+		{Name: "auditor", Roles: []string{"audit-log-admin"}, Domains: []string{"Global"}},
+		{Name: "emea-auditor", Roles: []string{"audit-log-admin"}, Domains: []string{"Global/EMEA"}},
+		{Name: "jobs", Roles: []string{"job-admin"}, Domains: []string{"Global"}},
+		{Name: "useradmin", Roles: []string{"user-admin"}, Domains: []string{"Global"}},
+		{Name: "operator", Roles: []string{"user"}, Domains: []string{"Global/APAC"}},
+	}
+	for _, u := range users {
+		u.Password = password
+		if _, err := srv.Auth.CreateUser(ctx, by, u); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // seed records history on an empty store through the store's own append,
 // so that the demo's entries are chained like any others.
 func seed(ctx context.Context, srv *server.Server, gen *demo.Generator, n int, span time.Duration) error {
-	head, _, err := srv.Store.Head(ctx)
-	if err != nil || head > 0 || n == 0 {
-		return err
+	n0, err := srv.Store.Count(ctx, store.AllDomains, store.Filter{}, 100)
+	if err != nil || n0 > 50 || n == 0 {
+		return err // history is there already (the accounts' own entries aside)
 	}
 	fmt.Fprintf(os.Stderr, "recording %d demo entries over %s...\n", n, span)
 	history := gen.History(n, time.Now().Add(-time.Minute), span)

@@ -18,7 +18,7 @@ import (
 )
 
 func newIngestCmd() *cobra.Command {
-	var server string
+	var server, token string
 	var batch int
 	cmd := &cobra.Command{
 		Use:   "ingest FILE|-",
@@ -43,7 +43,7 @@ event_id to make a repeated run store nothing twice.`,
 				in = f
 			}
 			progress := term.IsTerminal(int(os.Stderr.Fd()))
-			n, err := ingest(cmd.Context(), client.New(server, nil), in, batch, func(sent int, rate float64) {
+			n, err := ingest(cmd.Context(), client.New(server, nil).WithToken(token), in, batch, func(sent int, rate float64) {
 				if progress {
 					fmt.Fprintf(os.Stderr, "\r%d entries stored (%.0f/s)", sent, rate)
 				}
@@ -55,7 +55,7 @@ event_id to make a repeated run store nothing twice.`,
 			return err
 		},
 	}
-	clientFlags(cmd.Flags(), &server)
+	clientFlags(cmd.Flags(), &server, &token)
 	cmd.Flags().IntVar(&batch, "batch", 500, "entries per request (1-1000)")
 	return cmd
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func newQueryCmd() *cobra.Command {
-	var server, output, cursor, sort, from, to string
+	var server, token, output, cursor, sort, from, to string
 	var limit int
 	text := map[string]*[]string{}
 	cmd := &cobra.Command{
@@ -39,7 +39,7 @@ given several times matches any of its values.`,
 				}
 			}
 			v.Set("limit", strconv.Itoa(limit))
-			page, err := client.New(server, nil).List(cmd.Context(), v)
+			page, err := client.New(server, nil).WithToken(token).List(cmd.Context(), v)
 			if err != nil {
 				return err
 			}
@@ -76,7 +76,7 @@ given several times matches any of its values.`,
 		},
 	}
 	fs := cmd.Flags()
-	clientFlags(fs, &server)
+	clientFlags(fs, &server, &token)
 	for _, name := range []string{"user-name", "user-ip", "domain", "application", "workspace", "task", "result", "job-id"} {
 		text[name] = fs.StringArray(name, nil, "filter by "+strings.ReplaceAll(name, "-", " ")+" (repeatable)")
 	}

@@ -35,7 +35,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newIngestCmd(), newQueryCmd(),
-		newVerifyCmd(), newBenchCmd(), newVersionCmd())
+		newVerifyCmd(), newBenchCmd(), newVersionCmd(), newUserCmd(), newDomainCmd(), newTokenCmd())
 	return root
 }
 
@@ -64,6 +64,13 @@ func serverFlags(fs *pflag.FlagSet, c *config.Config) {
 	fs.StringVar(&c.DB, "db", c.DB, "database URL; empty for the embedded SQLite database in --data")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a graceful shutdown may take")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the first user, admin, on the first start (random and printed once if empty)")
+	fs.StringSliceVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "addresses or CIDR prefixes of proxies whose X-Forwarded-For is believed")
+	fs.IntVar(&c.LockoutAfter, "lockout-after", c.LockoutAfter, "consecutive failed sign-ins that lock an account")
+	fs.DurationVar(&c.SessionIdle, "session-idle", c.SessionIdle, "idle time that ends a session")
+	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "age that ends a session")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM); serves HTTPS with --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM)")
 }
 
 func newLogger(level string) *slog.Logger {
@@ -72,7 +79,9 @@ func newLogger(level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }
 
-// clientFlags binds the address of the server a client command talks to.
-func clientFlags(fs *pflag.FlagSet, server *string) {
+// clientFlags binds the address of the server a client command talks to
+// and the API token it uses.
+func clientFlags(fs *pflag.FlagSet, server, token *string) {
 	fs.StringVar(server, "server", "http://127.0.0.1:8080", "URL of the Logbook server")
+	fs.StringVar(token, "token", "", "API token (logbook token create)")
 }

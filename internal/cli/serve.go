@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -44,10 +45,26 @@ func runServer(ctx context.Context, cfg config.Config, prepare func(context.Cont
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(st, log)
+	opts, err := serverOptions(cfg)
 	if err != nil {
 		st.Close()
 		return err
+	}
+	srv, err := server.New(ctx, st, log, opts)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	password, err := srv.Auth.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	if password != "" && cfg.AdminPassword == "" {
+		// Shown once: it is stored only as a hash.
+		log.Warn("created the first user; sign in and change the password", "user", "admin", "password", password)
+	} else if password != "" {
+		log.Info("created the first user, admin, with the given password", "user", "admin")
 	}
 	defer func() {
 		if err := srv.Close(); err != nil {
@@ -59,6 +76,9 @@ func runServer(ctx context.Context, cfg config.Config, prepare func(context.Cont
 		return fmt.Errorf("error listening on %s: %w", cfg.Addr, err)
 	}
 	url := "http://" + ln.Addr().String()
+	if cfg.TLSCert != "" {
+		url = "https://" + ln.Addr().String()
+	}
 	if prepare != nil {
 		if err := prepare(ctx, srv, url); err != nil {
 			ln.Close()
@@ -66,5 +86,28 @@ func runServer(ctx context.Context, cfg config.Config, prepare func(context.Cont
 		}
 	}
 	log.Info("Logbook is listening", "url", url, "data", cfg.Data)
+	if cfg.TLSCert != "" {
+		return srv.ServeTLS(ctx, ln, cfg.TLSCert, cfg.TLSKey, cfg.ShutdownTimeout)
+	}
 	return srv.Serve(ctx, ln, cfg.ShutdownTimeout)
+}
+
+// serverOptions turns the configuration into the server's options.
+func serverOptions(cfg config.Config) (server.Options, error) {
+	opts := server.DefaultOptions()
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return opts, fmt.Errorf("trusted-proxies: %q is not an address or CIDR prefix", p)
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		opts.TrustedProxies = append(opts.TrustedProxies, prefix)
+	}
+	opts.Auth.LockoutAfter = cfg.LockoutAfter
+	opts.Auth.SessionIdle = cfg.SessionIdle
+	opts.Auth.SessionMax = cfg.SessionMax
+	return opts, nil
 }

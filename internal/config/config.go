@@ -24,6 +24,18 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// AdminPassword is the password of the first user, admin, created on
+	// the first start; a random one is printed once when it is empty.
+	AdminPassword string
+	// TrustedProxies are addresses or CIDR prefixes whose X-Forwarded-For
+	// header names the client.
+	TrustedProxies []string
+	// LockoutAfter is how many consecutive failed sign-ins lock an account.
+	LockoutAfter int
+	// SessionIdle and SessionMax end idle and old sessions.
+	SessionIdle, SessionMax time.Duration
+	// TLSCert and TLSKey, both or neither, serve HTTPS.
+	TLSCert, TLSKey string
 }
 
 // Default returns the settings used when nothing is given.
@@ -33,6 +45,9 @@ func Default() Config {
 		Data:            "./logbook-data",
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
+		LockoutAfter:    4,
+		SessionIdle:     30 * time.Minute,
+		SessionMax:      12 * time.Hour,
 	}
 }
 
@@ -50,6 +65,15 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must be positive"))
+	}
+	if c.LockoutAfter < 1 {
+		errs = append(errs, errors.New("lockout-after: must be at least 1"))
+	}
+	if c.SessionIdle <= 0 || c.SessionMax < c.SessionIdle {
+		errs = append(errs, errors.New("session-idle, session-max: must be positive, with session-max at least session-idle"))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls-cert, tls-key: give both or neither"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -4,14 +4,17 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/live"
@@ -20,15 +23,31 @@ import (
 	"github.com/logbookhq/logbook/internal/web"
 )
 
-// Server is a running Logbook: store, ingest writer and HTTP handler.
+// Server is a running Logbook: store, ingest writer, access control and
+// HTTP handler.
 type Server struct {
 	Store   store.Store
 	Writer  *ingest.Writer
 	Hub     *live.Hub
+	Auth    *auth.Service
 	Handler http.Handler
 	log     *slog.Logger
+	opts    Options
 
 	stopWatch context.CancelFunc
+}
+
+// Options are the server's settings beyond the store.
+type Options struct {
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Auth are the access-control settings.
+	Auth auth.Options
+}
+
+// DefaultOptions are the settings when none are given.
+func DefaultOptions() Options {
+	return Options{Auth: auth.DefaultOptions()}
 }
 
 // OpenStore opens the store that cfg selects.
@@ -38,19 +57,25 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 
 // New builds a server on an open store. It fails when the UI's templates
 // do not parse, so that a broken build never starts serving.
-func New(st store.Store, log *slog.Logger) (*Server, error) {
-	s := &Server{Store: st, log: log, Hub: live.NewHub()}
-	ui, err := web.New(st, s.Hub, log, nil)
-	if err != nil {
+func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*Server, error) {
+	s := &Server{Store: st, log: log, Hub: live.NewHub(), opts: opts}
+	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
+	var err error
+	if s.Auth, err = auth.New(ctx, st, s.Writer, log, opts.Auth); err != nil {
+		s.Writer.Close()
 		return nil, err
 	}
-	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
+	ui, err := web.New(st, s.Auth, s.Hub, log, nil)
+	if err != nil {
+		s.Writer.Close()
+		return nil, err
+	}
 	// Commits of other replicas sharing the database reach live views too.
 	watch, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	go st.WatchCommits(watch, s.Hub.Publish)
 	mux := http.NewServeMux()
-	api.New(st, s.Writer, log, nil).Register(mux)
+	api.New(st, s.Writer, s.Auth, log, nil).Register(mux)
 	ui.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -67,7 +92,8 @@ func New(st store.Store, log *slog.Logger) (*Server, error) {
 		}
 		fmt.Fprintln(w, "ready")
 	})
-	s.Handler = withMiddleware(mux, log)
+	csrf := http.NewCrossOriginProtection()
+	s.Handler = withMiddleware(csrf.Handler(s.withAuth(mux)), log)
 	return s, nil
 }
 
@@ -109,4 +135,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, timeout time.Durati
 		return err
 	}
 	return nil
+}
+
+// ServeTLS is Serve over TLS with the certificate and key files given.
+func (s *Server) ServeTLS(ctx context.Context, ln net.Listener, cert, key string, timeout time.Duration) error {
+	c, err := tls.LoadX509KeyPair(cert, key)
+	if err != nil {
+		return fmt.Errorf("tls-cert, tls-key: %w", err)
+	}
+	return s.Serve(ctx, tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{c}, MinVersion: tls.VersionTLS12}), timeout)
 }

@@ -47,7 +47,7 @@ func (b *sqlBuilder) scope(s Scope) {
 	if s.All {
 		return
 	}
-	if len(s.Domains) == 0 {
+	if len(s.Domains) == 0 && len(s.Exact) == 0 {
 		b.where = append(b.where, "1 = 0")
 		return
 	}
@@ -55,6 +55,9 @@ func (b *sqlBuilder) scope(s Scope) {
 	for _, d := range s.Domains {
 		ors = append(ors, fmt.Sprintf("domain = %s", b.arg(d)),
 			fmt.Sprintf("(domain >= %s AND domain < %s)", b.arg(d+"/"), b.arg(d+"/"+prefixEnd)))
+	}
+	for _, d := range s.Exact {
+		ors = append(ors, fmt.Sprintf("domain = %s", b.arg(d)))
 	}
 	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
 }

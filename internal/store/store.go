@@ -23,6 +23,8 @@ var (
 
 // Store is the storage seam of Logbook.
 type Store interface {
+	Accounts
+
 	// Append stores entries in one durable transaction and extends the hash
 	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new
 	// entry and returns the ID of every entry in order. An entry whose
@@ -72,12 +74,14 @@ type Store interface {
 	Close() error
 }
 
-// Scope is the set of domains a caller may see: each listed domain and every
-// domain below it. The zero Scope sees nothing, so a forgotten scope fails
-// closed.
+// Scope is the set of domains a caller may see: each of Domains and every
+// domain below it, and each of Exact alone (a parent domain whose objects a
+// child domain may read, without the parent's other children). The zero
+// Scope sees nothing, so a forgotten scope fails closed.
 type Scope struct {
 	All     bool
 	Domains []string
+	Exact   []string
 }
 
 // AllDomains is the scope of a caller that may see every domain.
@@ -90,6 +94,11 @@ func (s Scope) Allows(d string) bool {
 	}
 	for _, v := range s.Domains {
 		if d == v || (len(d) > len(v) && d[:len(v)] == v && d[len(v)] == '/') {
+			return true
+		}
+	}
+	for _, v := range s.Exact {
+		if d == v {
 			return true
 		}
 	}

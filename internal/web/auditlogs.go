@@ -45,7 +45,7 @@ type rangeOption struct {
 }
 
 type gridView struct {
-	Title, Nav   string
+	base
 	Columns      []gridColumn
 	Rows         []gridRow
 	Filter       map[string]string
@@ -164,7 +164,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	page, _ := strconv.Atoi(v.Get("p"))
 	page = max(page, 1)
-	view := gridView{Title: "Audit Log", Nav: "audit-logs", Results: audit.Results, PageSizes: pageSizes,
+	view := gridView{base: base{Title: "Audit Log", Nav: "audit-logs"}, Results: audit.Results, PageSizes: pageSizes,
 		Filter: map[string]string{}, Keep: map[string]string{}, Page: page}
 	for _, name := range gridParams {
 		view.Filter[name] = v.Get(name)
@@ -267,7 +267,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		view.HasFilters = true
 		view.Total = "0"
 		view.Empty = true
-		h.render(w, r, http.StatusBadRequest, "auditlogs", "", view)
+		h.render(w, r, http.StatusBadRequest, "auditlogs", "", &view)
 		return
 	}
 	scope := scopeOf(r)
@@ -317,7 +317,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	liveVals.Set("after", strconv.FormatInt(headID, 10))
 	view.LiveURL = "/audit-logs/live?" + liveVals.Encode()
-	h.render(w, r, http.StatusOK, "auditlogs", "", view)
+	h.render(w, r, http.StatusOK, "auditlogs", "", &view)
 }
 
 // formatCount writes n with thousands separators, and "10,000+" past the

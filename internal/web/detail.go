@@ -13,7 +13,7 @@ import (
 )
 
 type detailView struct {
-	Title, Nav   string
+	base
 	Entry        audit.Entry
 	TimeISO      string
 	TimeUTC      string
@@ -44,7 +44,7 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := backURL(r)
-	v := detailView{Title: "Audit Log " + strconv.FormatInt(e.ID, 10), Nav: "audit-logs", Entry: e,
+	v := detailView{base: base{Title: "Audit Log " + strconv.FormatInt(e.ID, 10), Nav: "audit-logs"}, Entry: e,
 		TimeISO: isoTime(e.Timestamp), TimeUTC: utcTime(e.Timestamp),
 		RecordedISO: isoTime(e.RecordedAt), RecordedUTC: utcTime(e.RecordedAt),
 		ResultClass: resultClass(e.Result), BackURL: back,
@@ -54,7 +54,7 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("fragment") == "1" {
 		block = "detail-body"
 	}
-	h.render(w, r, http.StatusOK, "detail", block, v)
+	h.render(w, r, http.StatusOK, "detail", block, &v)
 }
 
 // prettyDetail indents affected object detail that is JSON.

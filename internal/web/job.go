@@ -9,11 +9,11 @@ import (
 )
 
 type jobView struct {
-	Title, Nav string
-	JobID      int64
-	Rows       []gridRow
-	Total      string
-	BackURL    string
+	base
+	JobID   int64
+	Rows    []gridRow
+	Total   string
+	BackURL string
 }
 
 // showJob lists the audit logs of one job, the link target of every Job
@@ -37,12 +37,12 @@ func (h *Handler) showJob(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := backURL(r)
-	v := jobView{Title: "Job " + strconv.FormatInt(id, 10), Nav: "audit-logs", JobID: id, Total: formatCount(n), BackURL: back}
+	v := jobView{base: base{Title: "Job " + strconv.FormatInt(id, 10), Nav: "audit-logs"}, JobID: id, Total: formatCount(n), BackURL: back}
 	for _, e := range page.Entries {
 		v.Rows = append(v.Rows, gridRow{ID: e.ID, UserName: e.UserName, Task: e.Task, Result: e.Result,
 			ResultClass: resultClass(e.Result), Description: e.Description,
 			TimeISO: isoTime(e.Timestamp), TimeUTC: utcTime(e.Timestamp),
 			DetailURL: withBack("/audit-logs/"+strconv.FormatInt(e.ID, 10), back)})
 	}
-	h.render(w, r, http.StatusOK, "job", "", v)
+	h.render(w, r, http.StatusOK, "job", "", &v)
 }

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -24,11 +26,12 @@ import (
 var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
-var pages = []string{"auditlogs", "detail", "job", "error"}
+var pages = []string{"auditlogs", "detail", "job", "error", "login", "account", "users", "domains", "tokens"}
 
 // Handler serves the UI.
 type Handler struct {
 	store  store.Store
+	auth   *auth.Service
 	hub    *live.Hub
 	log    *slog.Logger
 	now    func() time.Time
@@ -38,16 +41,16 @@ type Handler struct {
 
 // New parses every template once, so that a broken template stops the
 // server at start rather than on the first visit.
-func New(st store.Store, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
+func New(st store.Store, a *auth.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	a, err := loadAssets()
+	as, err := loadAssets()
 	if err != nil {
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
-	h := &Handler{store: st, hub: hub, log: log, now: now, assets: a, tmpl: map[string]*template.Template{}}
-	funcs := template.FuncMap{"asset": a.url}
+	h := &Handler{store: st, auth: a, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}}
+	funcs := template.FuncMap{"asset": as.url}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
@@ -58,24 +61,64 @@ func New(st store.Store, hub *live.Hub, log *slog.Logger, now func() time.Time) 
 	return h, nil
 }
 
-// Register adds the UI routes to mux.
+// Register adds the UI routes to mux. Every page but the login page and
+// static files needs a signed-in user, and names the action it needs.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/audit-logs", http.StatusFound)
-	})
-	mux.HandleFunc("GET /audit-logs", h.showAuditLogs)
-	mux.HandleFunc("GET /audit-logs/live", h.streamNewCount)
-	mux.HandleFunc("GET /audit-logs/{id}", h.showAuditLog)
-	mux.HandleFunc("GET /jobs/{id}", h.showJob)
+	mux.HandleFunc("GET /{$}", h.signedIn(h.home))
+	mux.HandleFunc("GET /login", h.showLogin)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("POST /logout", h.logout)
+	mux.HandleFunc("GET /account", h.signedIn(h.showAccount))
+	mux.HandleFunc("POST /account/password", h.signedIn(h.changePassword))
+	mux.HandleFunc("GET /audit-logs", h.need(access.ViewAuditLogs, h.showAuditLogs))
+	mux.HandleFunc("GET /audit-logs/live", h.need(access.ViewAuditLogs, h.streamNewCount))
+	mux.HandleFunc("GET /audit-logs/{id}", h.need(access.ViewAuditLogs, h.showAuditLog))
+	mux.HandleFunc("GET /jobs/{id}", h.need(access.ViewAuditLogs, h.showJob))
+	mux.HandleFunc("GET /admin/users", h.need(access.ManageUsers, h.showUsers))
+	mux.HandleFunc("POST /admin/users", h.need(access.ManageUsers, h.addUser))
+	mux.HandleFunc("POST /admin/users/{name}/lock", h.need(access.ManageUsers, h.lockUser))
+	mux.HandleFunc("POST /admin/users/{name}/unlock", h.need(access.ManageUsers, h.unlockUser))
+	mux.HandleFunc("GET /admin/domains", h.need(access.ManageDomains, h.showDomains))
+	mux.HandleFunc("POST /admin/domains", h.need(access.ManageDomains, h.addDomain))
+	mux.HandleFunc("GET /admin/tokens", h.need(access.ManageTokens, h.showTokens))
+	mux.HandleFunc("POST /admin/tokens", h.need(access.ManageTokens, h.addToken))
+	mux.HandleFunc("POST /admin/tokens/{id}/revoke", h.need(access.ManageTokens, h.revokeToken))
 	mux.HandleFunc("GET /static/{name}", h.assets.serve)
 }
 
-// scopeOf is the set of domains the viewer may see; every viewer sees
-// every domain until access control lands.
-func scopeOf(*http.Request) store.Scope { return store.AllDomains }
+// scopeOf is the set of domains the viewer may see.
+func scopeOf(r *http.Request) store.Scope { return auth.FromContext(r.Context()).Scope }
+
+// base is what every page's view holds: its title, the navigation entry
+// it belongs to, and who is looking.
+type base struct {
+	Title, Nav string
+	Viewer     viewer
+}
+
+func (b *base) setViewer(v viewer) { b.Viewer = v }
+
+// viewer is the signed-in person as the layout shows them.
+type viewer struct {
+	Name                string
+	SignedIn            bool
+	CanAudit, CanAdmin  bool
+	CanUsers, CanTokens bool
+}
+
+func viewerOf(r *http.Request) viewer {
+	req := auth.FromContext(r.Context())
+	s := req.Subject
+	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
+		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
+		CanTokens: s.Can(access.ManageTokens), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
+}
 
 // render writes page p inside the layout, or only the named block.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p, block string, data any) {
+	if v, ok := data.(interface{ setViewer(viewer) }); ok {
+		v.setViewer(viewerOf(r))
+	}
 	var buf bytes.Buffer
 	if block == "" {
 		block = "layout"
@@ -92,12 +135,13 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p, 
 }
 
 type errorView struct {
-	Title, Nav, Heading, Message string
+	base
+	Heading, Message string
 }
 
 // fail shows a readable error page; internal details go to the log only.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	v := errorView{Title: "Error", Nav: "audit-logs"}
+	v := errorView{base: base{Title: "Error"}}
 	switch status {
 	case http.StatusNotFound:
 		v.Heading, v.Message = "Not found", "There is no such page or audit log entry, or it is not visible to you."
@@ -107,7 +151,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err e
 		h.log.Error("page failed", "path", r.URL.Path, "error", err)
 		v.Heading, v.Message = "Something went wrong", "The server could not answer. Try again; if it keeps failing, the server log has the details."
 	}
-	h.render(w, r, status, "error", "", v)
+	h.render(w, r, status, "error", "", &v)
 }
 
 // backURL returns the grid URL a page returns to: the back parameter when

@@ -4,18 +4,17 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/server/servertest"
+
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
-	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
 
 type fixture struct {
@@ -26,28 +25,19 @@ type fixture struct {
 func newFixture(t testing.TB, n int) fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := servertest.New(t, servertest.Options{AsAdmin: true})
 	if n > 0 {
 		es := demo.NewGenerator(3).History(n, time.Now(), 30*24*time.Hour)
 		for i := range es {
 			es[i].Source = "test"
 		}
 		for i := 0; i < len(es); i += 5000 {
-			if _, err := st.Append(ctx, es[i:min(i+5000, len(es))]); err != nil {
+			if _, err := f.Store.Append(ctx, es[i:min(i+5000, len(es))]); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	srv, err := server.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler)
-	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return fixture{url: ts.URL, srv: srv}
+	return fixture{url: f.URL, srv: f.Server}
 }
 
 func (f fixture) submit(t testing.TB, es ...audit.Entry) []int64 {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Values", testValues},
 		{"AfterID", testAfterID},
 		{"TryLock", testTryLock},
+		{"Accounts", testAccounts},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -330,6 +331,8 @@ func testFilters(t *testing.T, st store.Store) {
 				return !e.Timestamp.Before(base.Add(10*time.Second)) && e.Timestamp.Before(base.Add(30*time.Second))
 			}},
 		{"scope subtree", store.Filter{}, store.Scope{Domains: []string{"Global/EMEA"}}, func(e audit.Entry) bool { return strings.HasPrefix(e.Domain, "Global/EMEA") }},
+		{"scope with an exact parent", store.Filter{}, store.Scope{Domains: []string{"Global/EMEA/Lab"}, Exact: []string{"Global/EMEA"}},
+			func(e audit.Entry) bool { return e.Domain == "Global/EMEA" || e.Domain == "Global/EMEA/Lab" }},
 		{"scope and filter", store.Filter{UserName: m("super")}, store.Scope{Domains: []string{"Global/APAC", "Global/EMEA/Lab"}},
 			func(e audit.Entry) bool {
 				return e.UserName == "super" && (e.Domain == "Global/APAC" || e.Domain == "Global/EMEA/Lab")

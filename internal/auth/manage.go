@@ -1,0 +1,452 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+// FieldError is a refused input, naming the field.
+type FieldError = audit.FieldError
+
+// InvalidError lists the refused fields of a management request.
+type InvalidError struct{ Fields []FieldError }
+
+func (e *InvalidError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func invalid(field, reason string) error {
+	return &InvalidError{Fields: []FieldError{{Field: field, Reason: reason}}}
+}
+
+// Actor is who asks for a change: the audit log names them, and they may
+// not grant more than they have. A zero Subject is Logbook itself (the
+// first start, the command line on the server's own machine).
+type Actor struct {
+	Name    string
+	IP      string
+	Subject access.Subject
+}
+
+// limitedBy reports why actor may not give roles or domains, or "".
+func (s *Service) limitedBy(by Actor, roles, domains []string) []FieldError {
+	if by.Subject.Kind == "" || slices.Contains(by.Subject.Roles, access.RoleSuperAdmin) || slices.Contains(by.Subject.Scopes, access.ScopeAdmin) && by.Subject.Kind == access.KindToken && s.Tree().CanWrite(by.Subject.Domains, audit.RootDomain) {
+		return nil
+	}
+	var errs []FieldError
+	for _, r := range roles {
+		if access.Role(r) == access.RoleSuperAdmin {
+			errs = append(errs, FieldError{Field: "roles", Reason: "only a Super Administrator may give the super-admin role"})
+		}
+	}
+	for _, d := range domains {
+		if !s.Tree().CanWrite(by.Subject.Domains, d) {
+			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q is outside your domains", d)})
+		}
+	}
+	return errs
+}
+
+// NewUser is a user to create.
+type NewUser struct {
+	Name     string   `json:"name"`
+	Password string   `json:"password"`
+	Roles    []string `json:"roles"`
+	Domains  []string `json:"domains"`
+}
+
+// UserView is a user as administrators see it: never the password hash.
+type UserView struct {
+	Name         string   `json:"name"`
+	Roles        []string `json:"roles"`
+	Domains      []string `json:"domains"`
+	Locked       bool     `json:"locked"`
+	FailedLogins int      `json:"failed_logins"`
+	CreatedAt    string   `json:"created_at"`
+	LastLoginAt  string   `json:"last_login_at,omitempty"`
+}
+
+func viewOf(u store.User) UserView {
+	return UserView{Name: u.Name, Roles: u.Roles, Domains: u.Domains, Locked: u.Locked, FailedLogins: u.FailedLogins,
+		CreatedAt: audit.FormatTime(u.CreatedAt), LastLoginAt: audit.FormatTime(u.LastLoginAt)}
+}
+
+// checkName validates a user or token name.
+func checkName(field, n string) error {
+	if n == "" || len(n) > 64 || n != strings.TrimSpace(n) {
+		return invalid(field, "must be 1 to 64 characters without leading or trailing spaces")
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return invalid(field, "may hold only letters, digits and . _ - @")
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkRolesDomains(by Actor, roles, domains []string) error {
+	errs := s.limitedBy(by, roles, domains)
+	if len(roles) == 0 {
+		errs = append(errs, FieldError{Field: "roles", Reason: "at least one role is required"})
+	}
+	for _, r := range roles {
+		if _, err := access.ParseRole(r); err != nil {
+			errs = append(errs, FieldError{Field: "roles", Reason: err.Error()})
+		}
+	}
+	if len(domains) == 0 {
+		errs = append(errs, FieldError{Field: "domains", Reason: "at least one domain is required"})
+	}
+	for _, d := range domains {
+		if !s.Tree().Exists(d) {
+			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q does not exist", d)})
+		}
+	}
+	if len(errs) > 0 {
+		return &InvalidError{Fields: errs}
+	}
+	return nil
+}
+
+// CreateUser adds a user; the change is recorded.
+func (s *Service) CreateUser(ctx context.Context, by Actor, nu NewUser) (UserView, error) {
+	if err := checkName("name", nu.Name); err != nil {
+		return UserView{}, err
+	}
+	if err := access.CheckPasswordRules(nu.Password); err != nil {
+		return UserView{}, invalid("password", err.Error())
+	}
+	if err := s.checkRolesDomains(by, nu.Roles, nu.Domains); err != nil {
+		return UserView{}, err
+	}
+	hash, err := access.HashPassword(nu.Password)
+	if err != nil {
+		return UserView{}, err
+	}
+	now := s.opts.Now().UTC()
+	u := store.User{Name: nu.Name, PasswordHash: hash, Roles: slices.Compact(slices.Sorted(slices.Values(nu.Roles))),
+		Domains: slices.Compact(slices.Sorted(slices.Values(nu.Domains))), CreatedAt: now, UpdatedAt: now}
+	if err := s.st.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return UserView{}, invalid("name", fmt.Sprintf("user %q exists", nu.Name))
+		}
+		return UserView{}, err
+	}
+	v := viewOf(u)
+	return v, s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: "Add User", Workspace: "Users and Roles", Result: audit.ResultSuccess,
+		Text: fmt.Sprintf("User %s added user %s.", by.Name, u.Name), Objects: []audit.Object{{Type: "User", Name: u.Name}},
+		Detail: map[string]any{"after": map[string]any{"roles": u.Roles, "domains": u.Domains}}})
+}
+
+// ListUsers returns every user.
+func (s *Service) ListUsers(ctx context.Context) ([]UserView, error) {
+	us, err := s.st.ListUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UserView, len(us))
+	for i, u := range us {
+		out[i] = viewOf(u)
+	}
+	return out, nil
+}
+
+// UserChange is a change to a user; nil fields stay as they are.
+type UserChange struct {
+	Password *string   `json:"password"`
+	Roles    *[]string `json:"roles"`
+	Domains  *[]string `json:"domains"`
+	Locked   *bool     `json:"locked"`
+}
+
+// UpdateUser changes a user and records the change with the values before
+// and after (never passwords). Locking a user or changing a password ends
+// the user's sessions.
+func (s *Service) UpdateUser(ctx context.Context, by Actor, name string, c UserChange) (UserView, error) {
+	roles, domains := []string(nil), []string(nil)
+	if c.Roles != nil {
+		roles = *c.Roles
+	}
+	if c.Domains != nil {
+		domains = *c.Domains
+	}
+	if c.Roles != nil || c.Domains != nil {
+		check := func(v []string, fallback []string) []string {
+			if v == nil {
+				return fallback
+			}
+			return v
+		}
+		if err := s.checkRolesDomains(Actor{}, check(roles, []string{string(access.RoleUser)}), check(domains, []string{audit.RootDomain})); err != nil {
+			return UserView{}, err
+		}
+		if errs := s.limitedBy(by, roles, domains); len(errs) > 0 {
+			return UserView{}, &InvalidError{Fields: errs}
+		}
+		if err := s.checkUserReach(ctx, by, name); err != nil {
+			return UserView{}, err
+		}
+	}
+	var hash string
+	if c.Password != nil {
+		if err := access.CheckPasswordRules(*c.Password); err != nil {
+			return UserView{}, invalid("password", err.Error())
+		}
+		var err error
+		if hash, err = access.HashPassword(*c.Password); err != nil {
+			return UserView{}, err
+		}
+	}
+	var before UserView
+	u, err := s.st.UpdateUser(ctx, name, func(u *store.User) error {
+		before = viewOf(*u)
+		if c.Roles != nil {
+			u.Roles = slices.Compact(slices.Sorted(slices.Values(roles)))
+		}
+		if c.Domains != nil {
+			u.Domains = slices.Compact(slices.Sorted(slices.Values(domains)))
+		}
+		if c.Locked != nil {
+			u.Locked = *c.Locked
+			if !u.Locked {
+				u.FailedLogins = 0
+			}
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
+		return nil
+	})
+	if err != nil {
+		return UserView{}, err
+	}
+	if (c.Locked != nil && *c.Locked) || hash != "" {
+		if err := s.st.DeleteUserSessions(ctx, name); err != nil {
+			return UserView{}, err
+		}
+	}
+	after := viewOf(u)
+	task := "Modify User"
+	switch {
+	case c.Locked != nil && !*c.Locked && before.Locked && c.Roles == nil && c.Domains == nil && hash == "":
+		task = "Unlock User"
+	case c.Locked != nil && *c.Locked && c.Roles == nil && c.Domains == nil && hash == "":
+		task = "Lock User"
+	case hash != "" && c.Roles == nil && c.Domains == nil && c.Locked == nil:
+		task = "Change Password"
+	}
+	detail := map[string]any{
+		"before": map[string]any{"roles": before.Roles, "domains": before.Domains, "locked": before.Locked},
+		"after":  map[string]any{"roles": after.Roles, "domains": after.Domains, "locked": after.Locked},
+	}
+	if hash != "" {
+		detail["password"] = "changed"
+	}
+	return after, s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: task, Workspace: "Users and Roles", Result: audit.ResultSuccess,
+		Text: fmt.Sprintf("User %s: %s of user %s.", by.Name, strings.ToLower(task), name), Objects: []audit.Object{{Type: "User", Name: name}},
+		Detail: detail})
+}
+
+// checkUserReach refuses changes to a user with domains outside the
+// actor's, or to a Super Administrator by someone who is not one.
+func (s *Service) checkUserReach(ctx context.Context, by Actor, name string) error {
+	if by.Subject.Kind == "" {
+		return nil
+	}
+	u, err := s.st.GetUser(ctx, name)
+	if err != nil {
+		return err
+	}
+	if errs := s.limitedBy(by, u.Roles, u.Domains); len(errs) > 0 {
+		return invalid("name", fmt.Sprintf("user %q has roles or domains beyond yours", name))
+	}
+	return nil
+}
+
+// ChangeOwnPassword lets a signed-in user change their password, proving
+// the current one first.
+func (s *Service) ChangeOwnPassword(ctx context.Context, by Actor, current, next string) error {
+	u, err := s.st.GetUser(ctx, by.Name)
+	if err != nil {
+		return err
+	}
+	if !access.CheckPassword(u.PasswordHash, current) {
+		return invalid("current_password", "is not your current password")
+	}
+	_, err = s.UpdateUser(ctx, by, by.Name, UserChange{Password: &next})
+	return err
+}
+
+// DomainView is a domain as listed.
+type DomainView struct {
+	Name       string `json:"name"`
+	ParentRead bool   `json:"parent_read"`
+}
+
+// CreateDomain adds a domain below an existing one.
+func (s *Service) CreateDomain(ctx context.Context, by Actor, d DomainView) (DomainView, error) {
+	if err := s.Tree().CheckNewDomain(d.Name); err != nil {
+		return DomainView{}, invalid("name", err.Error())
+	}
+	err := s.st.CreateDomain(ctx, store.Domain{Name: d.Name, ParentRead: d.ParentRead, CreatedAt: s.opts.Now().UTC()})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return DomainView{}, invalid("name", fmt.Sprintf("domain %q exists", d.Name))
+	case errors.Is(err, store.ErrNotFound):
+		return DomainView{}, invalid("name", "the parent domain does not exist")
+	case err != nil:
+		return DomainView{}, err
+	}
+	if err := s.reloadTree(ctx); err != nil {
+		return DomainView{}, err
+	}
+	return d, s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: "Add Domain", Workspace: "Domains", Result: audit.ResultSuccess,
+		Text: fmt.Sprintf("User %s added domain %s.", by.Name, d.Name), Objects: []audit.Object{{Type: "Domain", Name: d.Name}},
+		Detail: map[string]any{"after": d}})
+}
+
+// ListDomains returns every domain.
+func (s *Service) ListDomains(ctx context.Context) ([]DomainView, error) {
+	ds, err := s.st.ListDomains(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DomainView, len(ds))
+	for i, d := range ds {
+		out[i] = DomainView{Name: d.Name, ParentRead: d.ParentRead}
+	}
+	return out, nil
+}
+
+// NewToken is a token to create.
+type NewToken struct {
+	Name    string   `json:"name"`
+	Scopes  []string `json:"scopes"`
+	Domains []string `json:"domains"`
+}
+
+// TokenView is a token as listed; Secret is set only when it is created.
+type TokenView struct {
+	ID         int64    `json:"id"`
+	Name       string   `json:"name"`
+	Scopes     []string `json:"scopes"`
+	Domains    []string `json:"domains"`
+	CreatedBy  string   `json:"created_by"`
+	CreatedAt  string   `json:"created_at"`
+	LastUsedAt string   `json:"last_used_at,omitempty"`
+	RevokedAt  string   `json:"revoked_at,omitempty"`
+	Secret     string   `json:"secret,omitempty"`
+}
+
+func tokenView(t store.Token) TokenView {
+	return TokenView{ID: t.ID, Name: t.Name, Scopes: t.Scopes, Domains: t.Domains, CreatedBy: t.CreatedBy,
+		CreatedAt: audit.FormatTime(t.CreatedAt), LastUsedAt: audit.FormatTime(t.LastUsedAt), RevokedAt: audit.FormatTime(t.RevokedAt)}
+}
+
+// CreateToken makes an API token and returns it with its secret, which is
+// shown this once and stored only as a hash. A token never gets domains
+// its creator cannot see.
+func (s *Service) CreateToken(ctx context.Context, by Actor, creator access.Subject, nt NewToken) (TokenView, error) {
+	if err := checkName("name", nt.Name); err != nil {
+		return TokenView{}, err
+	}
+	var errs []FieldError
+	if len(nt.Scopes) == 0 {
+		errs = append(errs, FieldError{Field: "scopes", Reason: "at least one of ingest, read, admin is required"})
+	}
+	for _, sc := range nt.Scopes {
+		if _, err := access.ParseTokenScope(sc); err != nil {
+			errs = append(errs, FieldError{Field: "scopes", Reason: err.Error()})
+		}
+	}
+	if len(nt.Domains) == 0 {
+		errs = append(errs, FieldError{Field: "domains", Reason: "at least one domain is required"})
+	}
+	tree := s.Tree()
+	for _, d := range nt.Domains {
+		switch {
+		case !tree.Exists(d):
+			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q does not exist", d)})
+		case creator.Kind != "" && !tree.CanWrite(creator.Domains, d):
+			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q is outside your domains", d)})
+		}
+	}
+	if len(errs) > 0 {
+		return TokenView{}, &InvalidError{Fields: errs}
+	}
+	secret, hash := access.NewToken()
+	t := store.Token{Name: nt.Name, Hash: hash, Scopes: slices.Compact(slices.Sorted(slices.Values(nt.Scopes))),
+		Domains: slices.Compact(slices.Sorted(slices.Values(nt.Domains))), CreatedBy: by.Name, CreatedAt: s.opts.Now().UTC()}
+	id, err := s.st.CreateToken(ctx, t)
+	if err != nil {
+		return TokenView{}, err
+	}
+	t.ID = id
+	v := tokenView(t)
+	if err := s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: "Create API Token", Workspace: "API Tokens", Result: audit.ResultSuccess,
+		Text: fmt.Sprintf("User %s created API token %s.", by.Name, t.Name), Objects: []audit.Object{{Type: "API Token", ID: fmt.Sprint(id), Name: t.Name}},
+		Detail: map[string]any{"after": map[string]any{"scopes": t.Scopes, "domains": t.Domains}}}); err != nil {
+		return TokenView{}, err
+	}
+	v.Secret = secret
+	return v, nil
+}
+
+// ListTokens returns every token, without secrets.
+func (s *Service) ListTokens(ctx context.Context) ([]TokenView, error) {
+	ts, err := s.st.ListTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TokenView, len(ts))
+	for i, t := range ts {
+		out[i] = tokenView(t)
+	}
+	return out, nil
+}
+
+// RevokeToken revokes a token.
+func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
+	if err := s.st.RevokeToken(ctx, id, s.opts.Now().UTC()); err != nil {
+		return err
+	}
+	s.touchMu.Lock()
+	for h, c := range s.tokens {
+		if c.subject.TokenID == id {
+			delete(s.tokens, h)
+		}
+	}
+	s.touchMu.Unlock()
+	return s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: "Revoke API Token", Workspace: "API Tokens", Result: audit.ResultSuccess,
+		Text: fmt.Sprintf("User %s revoked API token %d.", by.Name, id), Objects: []audit.Object{{Type: "API Token", ID: fmt.Sprint(id), Name: fmt.Sprint(id)}}})
+}
+
+// Bootstrap creates the user admin (Super Administrator in Global) when
+// there are no users, with password, or a random one when password is
+// empty. It returns the password it set, or "" when users exist.
+func (s *Service) Bootstrap(ctx context.Context, password string) (string, error) {
+	us, err := s.st.ListUsers(ctx)
+	if err != nil || len(us) > 0 {
+		return "", err
+	}
+	if password == "" {
+		password = access.RandomPassword()
+	}
+	_, err = s.CreateUser(ctx, Actor{Name: "logbook"}, NewUser{Name: "admin", Password: password,
+		Roles: []string{string(access.RoleSuperAdmin)}, Domains: []string{audit.RootDomain}})
+	if err != nil {
+		return "", fmt.Errorf("error creating the first user: %w", err)
+	}
+	return password, nil
+}

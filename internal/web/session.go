@@ -1,0 +1,127 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/auth"
+)
+
+// SessionCookie is the name of the session cookie.
+const SessionCookie = "logbook_session"
+
+// signedIn wraps a page that any signed-in user may see; anonymous
+// viewers are sent to the login page and come back afterwards.
+func (h *Handler) signedIn(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req := auth.FromContext(r.Context())
+		if !req.Authenticated() {
+			if r.Header.Get("Accept") == "text/event-stream" {
+				http.Error(w, "sign in again", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		fn(w, r)
+	}
+}
+
+// need wraps a page that needs action; others see a page saying which
+// role it takes, and nothing of the page itself.
+func (h *Handler) need(action access.Action, fn http.HandlerFunc) http.HandlerFunc {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.FromContext(r.Context()).Subject.Can(action) {
+			v := errorView{base: base{Title: "Not allowed"}, Heading: "Not allowed", Message: roleMessage(action)}
+			h.render(w, r, http.StatusForbidden, "error", "", &v)
+			return
+		}
+		fn(w, r)
+	})
+}
+
+func roleMessage(a access.Action) string {
+	switch a {
+	case access.ViewAuditLogs, access.ExportAuditLogs, access.PurgeAuditLogs, access.ManageForwarding:
+		return "To view audit logs, you need the Audit Log Administrator role. Ask a User Administrator to give it to you."
+	case access.ViewAllJobs, access.ManageJobs:
+		return "This page needs the Job Administrator role."
+	}
+	return "This page needs the User Administrator role."
+}
+
+// home sends each user to the first page they may use.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	s := auth.FromContext(r.Context()).Subject
+	switch {
+	case s.Can(access.ViewAuditLogs):
+		http.Redirect(w, r, "/audit-logs", http.StatusFound)
+	case s.Can(access.ManageUsers):
+		http.Redirect(w, r, "/admin/users", http.StatusFound)
+	default:
+		http.Redirect(w, r, "/account", http.StatusFound)
+	}
+}
+
+type loginView struct {
+	base
+	Next, Name, Error string
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(n string) string {
+	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.ContainsAny(n, "\\\r\n") || strings.HasPrefix(n, "/login") {
+		return "/"
+	}
+	return n
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
+	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next"))}
+	h.render(w, r, http.StatusOK, "login", "", &v)
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := r.ParseForm(); err != nil {
+		h.fail(w, r, http.StatusBadRequest, errors.New("The form could not be read."))
+		return
+	}
+	req := auth.FromContext(r.Context())
+	name, password := r.PostFormValue("name"), r.PostFormValue("password")
+	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.PostFormValue("next")), Name: name}
+	if !h.auth.Attempts.Allow(req.IP) {
+		v.Error = auth.ErrTooManyAttempts.Error()
+		h.render(w, r, http.StatusTooManyRequests, "login", "", &v)
+		return
+	}
+	id, _, err := h.auth.Login(r.Context(), name, password, req.IP)
+	if errors.Is(err, auth.ErrBadCredentials) {
+		v.Error = "Wrong user name or password, or the account is locked."
+		h.render(w, r, http.StatusUnauthorized, "login", "", &v)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	req := auth.FromContext(r.Context())
+	if req.SessionID != "" {
+		if err := h.auth.Logout(r.Context(), req.SessionID, req.IP); err != nil {
+			h.fail(w, r, http.StatusInternalServerError, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
