@@ -229,8 +229,25 @@ func (s *Service) Token(ctx context.Context, secret string) (access.Subject, err
 	return sub, nil
 }
 
-// ExpireSessions ends stale sessions; the server runs it now and then.
+// ExpireSessions ends stale sessions and records each ending; the server
+// runs it every minute, so that a session nobody uses again still has its
+// end in the audit log.
 func (s *Service) ExpireSessions(ctx context.Context) (int, error) {
 	now := s.opts.Now().UTC()
-	return s.st.DeleteStaleSessions(ctx, now.Add(-s.opts.SessionIdle), now.Add(-s.opts.SessionMax))
+	ended, err := s.st.DeleteStaleSessions(ctx, now.Add(-s.opts.SessionIdle), now.Add(-s.opts.SessionMax))
+	if err != nil {
+		return 0, err
+	}
+	for _, sess := range ended {
+		why := "idle for too long"
+		if now.Sub(sess.CreatedAt) > s.opts.SessionMax {
+			why = "open for too long"
+		}
+		if err := s.Record(ctx, Event{Actor: sess.UserName, Task: "Session Expired", Workspace: "Access", Result: audit.ResultSuccess,
+			Text:    fmt.Sprintf("The session of user %s expired: %s.", sess.UserName, why),
+			Objects: []audit.Object{{Type: "User", Name: sess.UserName}}}); err != nil {
+			return 0, err
+		}
+	}
+	return len(ended), nil
 }

@@ -74,6 +74,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	watch, stopWatch := context.WithCancel(context.Background())
 	s.stopWatch = stopWatch
 	go st.WatchCommits(watch, s.Hub.Publish)
+	go s.expireSessions(watch)
 	mux := http.NewServeMux()
 	api.New(st, s.Writer, s.Auth, log, nil).Register(mux)
 	ui.Register(mux)
@@ -95,6 +96,24 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	csrf := http.NewCrossOriginProtection()
 	s.Handler = withMiddleware(csrf.Handler(s.withAuth(mux)), log)
 	return s, nil
+}
+
+// sessionSweep is how often stale sessions are ended and recorded.
+const sessionSweep = time.Minute
+
+func (s *Server) expireSessions(ctx context.Context) {
+	tick := time.NewTicker(sessionSweep)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if _, err := s.Auth.ExpireSessions(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("error ending stale sessions", "error", err)
+			}
+		}
+	}
 }
 
 // Close stops the writer after its pending commits and closes the store.

@@ -94,6 +94,7 @@ type Accounts interface {
 	// DeleteUserSessions ends every session of a user.
 	DeleteUserSessions(ctx context.Context, userName string) error
 	// DeleteStaleSessions ends the sessions idle since idleBefore or begun
-	// before createdBefore, and returns how many it ended.
-	DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error)
+	// before createdBefore, and returns them, so that each ending can be
+	// recorded once.
+	DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) ([]Session, error)
 }

@@ -366,12 +366,22 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userName string) error {
 }
 
 // DeleteStaleSessions implements store.Accounts. A zero bound is NULL and
-// ends no session by that rule.
-func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2`,
-		nullTime(idleBefore), nullTime(createdBefore))
+// ends no session by that rule. Each session is returned by exactly one
+// caller, however many replicas clean up at once.
+func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) ([]store.Session, error) {
+	rows, err := s.pool.Query(ctx, `DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2
+		RETURNING id_hash, user_name, created_at, last_seen_at`, nullTime(idleBefore), nullTime(createdBefore))
 	if err != nil {
-		return 0, fmt.Errorf("error deleting stale sessions: %w", err)
+		return nil, fmt.Errorf("error deleting stale sessions: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	ended, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Session, error) {
+		var sess store.Session
+		err := r.Scan(&sess.IDHash, &sess.UserName, &sess.CreatedAt, &sess.LastSeenAt)
+		sess.CreatedAt, sess.LastSeenAt = sess.CreatedAt.UTC(), sess.LastSeenAt.UTC()
+		return sess, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("error deleting stale sessions: %w", err)
+	}
+	return ended, nil
 }

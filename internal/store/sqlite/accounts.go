@@ -420,17 +420,27 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userName string) error {
 
 // DeleteStaleSessions implements store.Accounts. A zero bound ends no
 // session by that rule.
-func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) (int, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?`,
-		bound(idleBefore), bound(createdBefore))
+func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) ([]store.Session, error) {
+	rows, err := s.w.QueryContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?
+		RETURNING id_hash, user_name, created_at, last_seen_at`, bound(idleBefore), bound(createdBefore))
 	if err != nil {
-		return 0, fmt.Errorf("error deleting stale sessions: %w", err)
+		return nil, fmt.Errorf("error deleting stale sessions: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("error deleting stale sessions: %w", err)
+	defer rows.Close()
+	ended := []store.Session{}
+	for rows.Next() {
+		var sess store.Session
+		var created, seen int64
+		if err := rows.Scan(&sess.IDHash, &sess.UserName, &created, &seen); err != nil {
+			return nil, fmt.Errorf("error deleting stale sessions: %w", err)
+		}
+		sess.CreatedAt, sess.LastSeenAt = fromMicro(created), fromMicro(seen)
+		ended = append(ended, sess)
 	}
-	return int(n), nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("error deleting stale sessions: %w", err)
+	}
+	return ended, nil
 }
 
 // bound encodes the upper bound of a "before" comparison; the zero time is

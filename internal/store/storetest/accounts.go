@@ -512,20 +512,20 @@ func testSessions(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := st.DeleteStaleSessions(ctx, time.Time{}, time.Time{}); n != 0 || err != nil {
-		t.Errorf("DeleteStaleSessions with zero bounds = %d, %v; want 0", n, err)
+	if ended, err := st.DeleteStaleSessions(ctx, time.Time{}, time.Time{}); len(ended) != 0 || err != nil {
+		t.Errorf("DeleteStaleSessions with zero bounds = %d, %v; want 0", len(ended), err)
 	}
-	if n, err := st.DeleteStaleSessions(ctx, idleBefore, time.Time{}); n != 2 || err != nil {
-		t.Errorf("DeleteStaleSessions by idleness = %d, %v; want 2", n, err)
+	if ended, err := st.DeleteStaleSessions(ctx, idleBefore, time.Time{}); len(ended) != 2 || err != nil {
+		t.Errorf("DeleteStaleSessions by idleness = %d, %v; want 2", len(ended), err)
 	}
 	if exists("idle1") || exists("idle2") || !exists("old") {
 		t.Error("DeleteStaleSessions by idleness ended the wrong sessions")
 	}
-	if n, err := st.DeleteStaleSessions(ctx, time.Time{}, createdBefore); n != 1 || err != nil {
-		t.Errorf("DeleteStaleSessions by age = %d, %v; want 1", n, err)
+	if ended, err := st.DeleteStaleSessions(ctx, time.Time{}, createdBefore); len(ended) != 1 || err != nil {
+		t.Errorf("DeleteStaleSessions by age = %d, %v; want 1", len(ended), err)
 	}
-	if n, err := st.DeleteStaleSessions(ctx, idleBefore, createdBefore); n != 0 || err != nil {
-		t.Errorf("DeleteStaleSessions again = %d, %v; want 0", n, err)
+	if ended, err := st.DeleteStaleSessions(ctx, idleBefore, createdBefore); len(ended) != 0 || err != nil {
+		t.Errorf("DeleteStaleSessions again = %d, %v; want 0", len(ended), err)
 	}
 	for _, id := range []string{"idle-at-bound", "created-at-bound", "fresh"} {
 		if !exists(id) {
@@ -544,8 +544,8 @@ func testSessions(t *testing.T, st store.Store) {
 			t.Fatal(err)
 		}
 	}
-	if n, err := st.DeleteStaleSessions(ctx, idleBefore, createdBefore); n != 2 || err != nil {
-		t.Errorf("DeleteStaleSessions by both rules = %d, %v; want 2", n, err)
+	if ended, err := st.DeleteStaleSessions(ctx, idleBefore, createdBefore); len(ended) != 2 || err != nil {
+		t.Errorf("DeleteStaleSessions by both rules = %d, %v; want 2", len(ended), err)
 	}
 	if exists("idle3") || exists("old2") || !exists("fresh") {
 		t.Error("DeleteStaleSessions by both rules ended the wrong sessions")
