@@ -429,7 +429,8 @@ func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
 	}
 	s.touchMu.Unlock()
 	return s.Record(ctx, Event{Actor: by.Name, IP: by.IP, Task: "Revoke API Token", Workspace: "API Tokens", Result: audit.ResultSuccess,
-		Text: fmt.Sprintf("User %s revoked API token %d.", by.Name, id), Objects: []audit.Object{{Type: "API Token", ID: fmt.Sprint(id), Name: fmt.Sprint(id)}}})
+		Text: fmt.Sprintf("User %s revoked API token %d.", by.Name, id), Objects: []audit.Object{{Type: "API Token", ID: fmt.Sprint(id), Name: fmt.Sprint(id)}},
+		Detail: map[string]any{"before": map[string]any{"revoked": false}, "after": map[string]any{"revoked": true}}})
 }
 
 // Bootstrap creates the user admin (Super Administrator in Global) when
