@@ -1,6 +1,8 @@
 package web
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -84,6 +86,14 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
+	}
+	for i := range us {
+		for j, role := range us[i].Roles {
+			us[i].Roles[j] = access.Role(role).Label()
+		}
+		if len(us[i].LastLoginAt) > 19 {
+			us[i].LastLoginAt = strings.Replace(us[i].LastLoginAt[:19], "T", " ", 1)
+		}
 	}
 	v := usersView{base: base{Title: "Users", Nav: "users"}, Users: us, Roles: access.Roles, Domains: ds, Error: msg, Form: form}
 	h.render(w, r, status, "users", "", &v)
@@ -177,7 +187,7 @@ type tokensView struct {
 }
 
 func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request) {
-	h.renderTokens(w, r, http.StatusOK, "", nil)
+	h.renderTokens(w, r, http.StatusOK, "", takeCreatedToken(w, r))
 }
 
 func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status int, msg string, created *auth.TokenView) {
@@ -207,8 +217,32 @@ func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) {
 	if h.adminError(w, r, err, func(msg string) { h.renderTokens(w, r, http.StatusBadRequest, msg, nil) }) {
 		return
 	}
-	// The secret is shown on this answer only; it is not stored.
-	h.renderTokens(w, r, http.StatusCreated, "", &t)
+	// The secret goes to the next page in a cookie that lives a minute and
+	// is deleted when shown, so that reloading that page cannot make a
+	// second token (post, redirect, get) and any replica can show it.
+	b, _ := json.Marshal(t)
+	http.SetCookie(w, &http.Cookie{Name: createdTokenCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/admin/tokens",
+		MaxAge: 60, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+}
+
+// createdTokenCookie carries a new token's secret to the page that shows it.
+const createdTokenCookie = "logbook_new_token"
+
+// takeCreatedToken returns the token the previous request created, once.
+func takeCreatedToken(w http.ResponseWriter, r *http.Request) *auth.TokenView {
+	c, err := r.Cookie(createdTokenCookie)
+	if err != nil {
+		return nil
+	}
+	http.SetCookie(w, &http.Cookie{Name: createdTokenCookie, Value: "", Path: "/admin/tokens", MaxAge: -1, HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	var t auth.TokenView
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Secret == "" {
+		return nil
+	}
+	return &t
 }
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
