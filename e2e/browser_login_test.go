@@ -440,7 +440,7 @@ func tokenCells(p *browserPage, id int64) []string {
 
 func findUser(t *testing.T, f *servertest.Fixture, name string) auth.UserView {
 	t.Helper()
-	us, err := f.Server.Auth.ListUsers(context.Background())
+	us, err := f.Server.Auth.ListUsers(context.Background(), auth.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) (any, error
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) (any, error) {
-	us, err := h.auth.ListUsers(r.Context())
+	us, err := h.auth.ListUsers(r.Context(), auth.FromContext(r.Context()).Actor())
 	return map[string]any{"users": us}, err
 }
 

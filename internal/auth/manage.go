@@ -149,15 +149,19 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, nu NewUser) (UserVie
 		Detail: map[string]any{"after": map[string]any{"roles": u.Roles, "domains": u.Domains}}})
 }
 
-// ListUsers returns every user.
-func (s *Service) ListUsers(ctx context.Context) ([]UserView, error) {
+// ListUsers returns the users within the actor's reach: all of them for
+// an unrestricted actor, else those whose roles and domains the actor
+// could have given.
+func (s *Service) ListUsers(ctx context.Context, by Actor) ([]UserView, error) {
 	us, err := s.st.ListUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]UserView, len(us))
-	for i, u := range us {
-		out[i] = viewOf(u)
+	out := make([]UserView, 0, len(us))
+	for _, u := range us {
+		if len(s.limitedBy(by, u.Roles, u.Domains)) == 0 {
+			out = append(out, viewOf(u))
+		}
 	}
 	return out, nil
 }
@@ -194,6 +198,9 @@ func (s *Service) UpdateUser(ctx context.Context, by Actor, name string, c UserC
 		if errs := s.limitedBy(by, roles, domains); len(errs) > 0 {
 			return UserView{}, &InvalidError{Fields: errs}
 		}
+	}
+	ownPassword := by.Subject.Name == name && by.Subject.Kind == access.KindUser && c.Roles == nil && c.Domains == nil && c.Locked == nil
+	if !ownPassword {
 		if err := s.checkUserReach(ctx, by, name); err != nil {
 			return UserView{}, err
 		}
@@ -298,6 +305,9 @@ type DomainView struct {
 func (s *Service) CreateDomain(ctx context.Context, by Actor, d DomainView) (DomainView, error) {
 	if err := s.Tree().CheckNewDomain(d.Name); err != nil {
 		return DomainView{}, invalid("name", err.Error())
+	}
+	if errs := s.limitedBy(by, nil, []string{d.Name}); len(errs) > 0 {
+		return DomainView{}, invalid("name", fmt.Sprintf("domain %q is outside your domains", d.Name))
 	}
 	err := s.st.CreateDomain(ctx, store.Domain{Name: d.Name, ParentRead: d.ParentRead, CreatedAt: s.opts.Now().UTC()})
 	switch {
@@ -416,8 +426,17 @@ func (s *Service) ListTokens(ctx context.Context) ([]TokenView, error) {
 	return out, nil
 }
 
-// RevokeToken revokes a token.
+// RevokeToken revokes a token within the actor's domains; a token beyond
+// them is answered as missing.
 func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
+	ts, err := s.st.ListTokens(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(ts, func(t store.Token) bool { return t.ID == id })
+	if i < 0 || len(s.limitedBy(by, nil, ts[i].Domains)) > 0 {
+		return fmt.Errorf("error revoking token %d: %w", id, store.ErrNotFound)
+	}
 	if err := s.st.RevokeToken(ctx, id, s.opts.Now().UTC()); err != nil {
 		return err
 	}
@@ -437,7 +456,7 @@ func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
 // there are no users, with password, or a random one when password is
 // empty. It returns the password it set, or "" when users exist.
 func (s *Service) Bootstrap(ctx context.Context, password string) (string, error) {
-	us, err := s.st.ListUsers(ctx)
+	us, err := s.ListUsers(ctx, Actor{})
 	if err != nil || len(us) > 0 {
 		return "", err
 	}

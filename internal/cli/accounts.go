@@ -96,7 +96,7 @@ func newUserCmd() *cobra.Command {
 		Use: "list", Short: "List users", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				us, err := s.ListUsers(cmd.Context())
+				us, err := s.ListUsers(cmd.Context(), auth.Actor{})
 				if err != nil {
 					return err
 				}

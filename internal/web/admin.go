@@ -35,6 +35,11 @@ func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	if auth.FromContext(r.Context()).Subject.Kind != access.KindUser {
+		v := errorView{base: base{Title: "Not allowed"}, Heading: "Not allowed", Message: "Only a signed-in user has a password to change."}
+		h.render(w, r, http.StatusForbidden, "error", "", &v)
+		return
+	}
 	if !parseForm(w, r) {
 		h.renderAccount(w, r, http.StatusBadRequest, false, "The form could not be read.")
 		return
@@ -77,7 +82,7 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, msg string, form auth.NewUser) {
-	us, err := h.auth.ListUsers(r.Context())
+	us, err := h.auth.ListUsers(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return

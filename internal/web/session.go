@@ -71,9 +71,18 @@ type loginView struct {
 	Next, Name, Error string
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path of its own,
+// without scheme, host, backslashes or control characters (browsers drop
+// tabs and line breaks, so "/\t/evil.example" would mean "//evil.example").
 func safeNext(n string) string {
-	if !strings.HasPrefix(n, "/") || strings.HasPrefix(n, "//") || strings.ContainsAny(n, "\\\r\n") || strings.HasPrefix(n, "/login") {
+	for _, r := range n {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(n)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") ||
+		strings.HasPrefix(n, "//") || strings.HasPrefix(u.Path, "/login") {
 		return "/"
 	}
 	return n
