@@ -318,15 +318,18 @@ func queryPhase(ctx context.Context, fresh freshFunc, o Options) error {
 		}
 	}
 	m := func(v string) []store.Match { return []store.Match{{Value: v}} }
+	emea := store.Scope{Domains: []string{"Global/EMEA"}}
 	shapes := []struct {
-		name string
-		q    store.Query
+		name  string
+		q     store.Query
+		scope store.Scope
 	}{
-		{"newest first, no filter", store.Query{Sort: store.DefaultSort}},
-		{"user_name=super, newest first", store.Query{Filter: store.Filter{UserName: m("super")}, Sort: store.DefaultSort}},
-		{"task+result=Failure, newest first", store.Query{Filter: store.Filter{Task: m("Deploy Device Image"), Result: m("Failure")}, Sort: store.DefaultSort}},
-		{"sorted by user_name", store.Query{Sort: store.Sort{Field: store.SortUserName}}},
-		{"domain Global/EMEA*, last 7 days", store.Query{Filter: store.Filter{Domain: []store.Match{{Value: "Global/EMEA", Prefix: true}}, From: end.Add(-7 * 24 * time.Hour)}, Sort: store.DefaultSort}},
+		{"newest first, no filter", store.Query{Sort: store.DefaultSort}, store.AllDomains},
+		{"user_name=super, newest first", store.Query{Filter: store.Filter{UserName: m("super")}, Sort: store.DefaultSort}, store.AllDomains},
+		{"task+result=Failure, newest first", store.Query{Filter: store.Filter{Task: m("Deploy Device Image"), Result: m("Failure")}, Sort: store.DefaultSort}, store.AllDomains},
+		{"sorted by user_name", store.Query{Sort: store.Sort{Field: store.SortUserName}}, store.AllDomains},
+		{"domain Global/EMEA*, last 7 days", store.Query{Filter: store.Filter{Domain: []store.Match{{Value: "Global/EMEA", Prefix: true}}, From: end.Add(-7 * 24 * time.Hour)}, Sort: store.DefaultSort}, store.AllDomains},
+		{"auditor of Global/EMEA, newest first", store.Query{Sort: store.DefaultSort}, emea},
 	}
 	fmt.Fprintf(o.Out, "%-40s %10s %10s %12s\n", "first page of 50 + capped count", "p50", "p99", "page 1000")
 	for _, sh := range shapes {
@@ -335,16 +338,16 @@ func queryPhase(ctx context.Context, fresh freshFunc, o Options) error {
 		var times []time.Duration
 		for range o.QueryRuns {
 			t0 := time.Now()
-			if _, err := st.List(ctx, store.AllDomains, q); err != nil {
+			if _, err := st.List(ctx, sh.scope, q); err != nil {
 				return err
 			}
-			if _, err := st.Count(ctx, store.AllDomains, q.Filter, api.CountCap); err != nil {
+			if _, err := st.Count(ctx, sh.scope, q.Filter, api.CountCap); err != nil {
 				return err
 			}
 			times = append(times, time.Since(t0))
 		}
 		slices.Sort(times)
-		deep, err := deepPage(ctx, st, q, 1000)
+		deep, err := deepPage(ctx, st, sh.scope, q, 1000)
 		if err != nil {
 			return err
 		}
@@ -354,9 +357,9 @@ func queryPhase(ctx context.Context, fresh freshFunc, o Options) error {
 }
 
 // deepPage walks to page n by cursor and times reading that page.
-func deepPage(ctx context.Context, st store.Store, q store.Query, n int) (string, error) {
+func deepPage(ctx context.Context, st store.Store, scope store.Scope, q store.Query, n int) (string, error) {
 	for i := 1; i < n; i++ {
-		p, err := st.List(ctx, store.AllDomains, q)
+		p, err := st.List(ctx, scope, q)
 		if err != nil {
 			return "", err
 		}
@@ -368,7 +371,7 @@ func deepPage(ctx context.Context, st store.Store, q store.Query, n int) (string
 	var times []time.Duration
 	for range 20 {
 		t0 := time.Now()
-		if _, err := st.List(ctx, store.AllDomains, q); err != nil {
+		if _, err := st.List(ctx, scope, q); err != nil {
 			return "", err
 		}
 		times = append(times, time.Since(t0))

@@ -119,7 +119,12 @@ func (b *sqlBuilder) whereSQL() string {
 // that buffers recent entries in a table of their own) each table yields
 // its own first rows and the union is ordered and cut again.
 func (d Dialect) ListSQL(scope Scope, q Query, tables ...string) (string, []any) {
-	b := &sqlBuilder{d: d}
+	return d.listSQLFrom(0, scope, q, tables...)
+}
+
+// listSQLFrom is ListSQL with placeholders numbered after offset others.
+func (d Dialect) listSQLFrom(offset int, scope Scope, q Query, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d, args: make([]any, offset)}
 	keys := []string{sortColumns[q.Sort.Field], "ts", "id"}
 	switch q.Sort.Field {
 	case SortID:
@@ -151,12 +156,57 @@ func (d Dialect) ListSQL(scope Scope, q Query, tables ...string) (string, []any)
 		parts[i] = "SELECT " + Columns + " FROM " + table + b.whereSQL() + orderBy + " LIMIT " + b.arg(q.Limit+1)
 	}
 	if len(parts) == 1 {
-		return parts[0], b.args
+		return parts[0], b.args[offset:]
 	}
 	for i := range parts {
 		parts[i] = "SELECT * FROM (" + parts[i] + ")"
 	}
-	return strings.Join(parts, " UNION ALL ") + orderBy + " LIMIT " + b.arg(q.Limit+1), b.args
+	return strings.Join(parts, " UNION ALL ") + orderBy + " LIMIT " + b.arg(q.Limit+1), b.args[offset:]
+}
+
+// ListSQLEachDomain builds the same page as ListSQL for a time-ordered
+// listing restricted to a few known domains, as a union of one query per
+// domain: each walks its (domain, ts, id) index and stops after a page,
+// and the union is ordered and cut again. Without it SQLite served a
+// domain-scoped, newest-first page by collecting and sorting every entry
+// of the scope (0.8 s at a million entries instead of a millisecond).
+func (d Dialect) ListSQLEachDomain(domains []string, q Query, tables ...string) (string, []any) {
+	var parts []string
+	var args []any
+	for _, dom := range domains {
+		qd := q
+		qd.Filter.Domain = []Match{{Value: dom}}
+		sql, a := d.listSQLFrom(len(args), AllDomains, qd, tables...)
+		parts = append(parts, "SELECT * FROM ("+sql+")")
+		args = append(args, a...)
+	}
+	b := &sqlBuilder{d: d, args: args}
+	order := orderSQL(q)
+	return strings.Join(parts, " UNION ALL ") + order + " LIMIT " + b.arg(q.Limit+1), b.args
+}
+
+// orderSQL is the ORDER BY clause of a listing.
+func orderSQL(q Query) string {
+	keys := []string{sortColumns[q.Sort.Field], "ts", "id"}
+	switch q.Sort.Field {
+	case SortID:
+		keys = []string{"id"}
+	case SortTimestamp:
+		keys = []string{"ts", "id"}
+	}
+	desc := q.Sort.Desc
+	if q.After != nil && q.After.Backward {
+		desc = !desc
+	}
+	dir := " ASC"
+	if desc {
+		dir = " DESC"
+	}
+	order := make([]string, len(keys))
+	for i, k := range keys {
+		order[i] = k + dir
+	}
+	return " ORDER BY " + strings.Join(order, ", ")
 }
 
 // keyset adds the condition "after the cursor" in the order of keys.

@@ -30,6 +30,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -477,6 +478,18 @@ func scanEntry(row scanner, e *audit.Entry) error {
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
 	query, args := dialect.ListSQL(scope, q, tables...)
+	if q.Sort.Field == store.SortTimestamp && (!scope.All || len(q.Filter.Domain) > 0) {
+		domains, complete, err := s.domainsIn(ctx, scope, q.Filter.Domain)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if complete && len(domains) == 0 {
+			return store.Page{}, nil
+		}
+		if complete && len(domains) <= maxDomainUnion {
+			query, args = dialect.ListSQLEachDomain(domains, q, tables...)
+		}
+	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
@@ -494,6 +507,87 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
 	}
 	return store.PageFrom(entries, q), nil
+}
+
+// maxDomainUnion bounds the per-domain union of a time-ordered listing;
+// beyond it one query over the time index does better.
+const maxDomainUnion = 32
+
+// domainsIn returns the domains that hold entries, lie in scope and match
+// the domain filter (any of its alternatives); complete is false when
+// there are too many to list.
+func (s *Store) domainsIn(ctx context.Context, scope store.Scope, filter []store.Match) ([]string, bool, error) {
+	const most = 4 * maxDomainUnion
+	// One loose index scan per scope root over a plain range, which SQLite
+	// serves seek by seek; an OR of ranges would make it walk every entry.
+	ranges := [][2]string{{"", "\U0010FFFF"}}
+	if !scope.All {
+		ranges = ranges[:0]
+		for _, d := range append(append([]string{}, scope.Domains...), scope.Exact...) {
+			ranges = append(ranges, [2]string{d, d + "/\U0010FFFF"})
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range ranges {
+		vals, err := s.distinctDomains(ctx, r[0], r[1], most)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(vals) >= most {
+			return nil, false, nil
+		}
+		for _, d := range vals {
+			if seen[d] || !scope.Allows(d) || !matchesAny(d, filter) {
+				continue
+			}
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out, len(out) < most, nil
+}
+
+func matchesAny(d string, filter []store.Match) bool {
+	if len(filter) == 0 {
+		return true
+	}
+	for _, m := range filter {
+		if d == m.Value || (m.Prefix && strings.HasPrefix(d, m.Value)) {
+			return true
+		}
+	}
+	return false
+}
+
+// distinctDomains lists the domains in [lo, hi) of both tables by seeking
+// from one value to the next.
+func (s *Store) distinctDomains(ctx context.Context, lo, hi string, limit int) ([]string, error) {
+	var out []string
+	for _, table := range tables {
+		rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE v(x) AS (
+			SELECT (SELECT min(domain) FROM `+table+` WHERE domain >= ?1 AND domain < ?2)
+			UNION ALL
+			SELECT (SELECT min(domain) FROM `+table+` WHERE domain > v.x AND domain < ?2) FROM v WHERE v.x IS NOT NULL)
+			SELECT x FROM v WHERE x IS NOT NULL LIMIT ?3`, lo, hi, limit)
+		if err != nil {
+			return nil, fmt.Errorf("error listing domains: %w", err)
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // Count implements store.Store.

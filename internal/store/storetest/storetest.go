@@ -234,13 +234,17 @@ func testKeysetPaging(t *testing.T, st store.Store) {
 		es[i].ID = int64(i + 1)
 	}
 	filters := map[string]store.Filter{
-		"none": {},
-		"task": {Task: []store.Match{{Value: "Login"}, {Value: "Deploy Template"}}},
+		"none":   {},
+		"task":   {Task: []store.Match{{Value: "Login"}, {Value: "Deploy Template"}}},
+		"domain": {Domain: []store.Match{{Value: "Global/EMEA", Prefix: true}, {Value: "Global/APAC"}}},
 	}
 	for fname, f := range filters {
 		var want []audit.Entry
 		for _, e := range es {
-			if len(f.Task) == 0 || e.Task == "Login" || e.Task == "Deploy Template" {
+			switch {
+			case len(f.Task) > 0 && e.Task != "Login" && e.Task != "Deploy Template":
+			case len(f.Domain) > 0 && !strings.HasPrefix(e.Domain, "Global/EMEA") && e.Domain != "Global/APAC":
+			default:
 				want = append(want, e)
 			}
 		}
