@@ -1,0 +1,224 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+type scanner interface{ Scan(...any) error }
+
+func scanEntry(row scanner, e *audit.Entry) error {
+	var ts, rec int64
+	var objects string
+	var detail, prev, hash []byte
+	var eventID sql.NullString
+	var result string
+	if err := row.Scan(&e.ID, &ts, &rec, &e.UserName, &e.UserIP, &e.Domain, &e.Application,
+		&e.Workspace, &e.Task, &result, &e.JobID, &e.Description, &objects, &detail,
+		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash); err != nil {
+		return err
+	}
+	return store.FinishEntry(e, ts, rec, result, objects, detail, eventID.String, prev, hash)
+}
+
+// List implements store.Store.
+func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
+	query, args := dialect.ListSQL(scope, q, tables...)
+	if q.Sort.Field == store.SortTimestamp && (!scope.All || len(q.Filter.Domain) > 0) {
+		domains, complete, err := s.domainsIn(ctx, scope, q.Filter.Domain)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if complete && len(domains) == 0 {
+			return store.Page{}, nil
+		}
+		if complete && len(domains) <= maxDomainUnion {
+			query, args = dialect.ListSQLEachDomain(domains, q, tables...)
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
+	}
+	defer rows.Close()
+	entries := make([]audit.Entry, 0, q.Limit+1)
+	for rows.Next() {
+		var e audit.Entry
+		if err := scanEntry(rows, &e); err != nil {
+			return store.Page{}, fmt.Errorf("error reading audit log: %w", err)
+		}
+		entries = append(entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
+	}
+	return store.PageFrom(entries, q), nil
+}
+
+// maxDomainUnion bounds the per-domain union of a time-ordered listing;
+// beyond it one query over the time index does better.
+const maxDomainUnion = 32
+
+// domainsIn returns the domains that hold entries, lie in scope and match
+// the domain filter (any of its alternatives); complete is false when
+// there are too many to list.
+func (s *Store) domainsIn(ctx context.Context, scope store.Scope, filter []store.Match) ([]string, bool, error) {
+	const most = 4 * maxDomainUnion
+	// One loose index scan per scope root over a plain range, which SQLite
+	// serves seek by seek; an OR of ranges would make it walk every entry.
+	ranges := [][2]string{{"", "\U0010FFFF"}}
+	if !scope.All {
+		ranges = ranges[:0]
+		for _, d := range append(append([]string{}, scope.Domains...), scope.Exact...) {
+			ranges = append(ranges, [2]string{d, d + "/\U0010FFFF"})
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range ranges {
+		vals, err := s.distinctDomains(ctx, r[0], r[1], most)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(vals) >= most {
+			return nil, false, nil
+		}
+		for _, d := range vals {
+			if seen[d] || !scope.Allows(d) || !matchesAny(d, filter) {
+				continue
+			}
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out, len(out) < most, nil
+}
+
+func matchesAny(d string, filter []store.Match) bool {
+	if len(filter) == 0 {
+		return true
+	}
+	for _, m := range filter {
+		if d == m.Value || (m.Prefix && strings.HasPrefix(d, m.Value)) {
+			return true
+		}
+	}
+	return false
+}
+
+// distinctDomains lists the domains in [lo, hi) of both tables by seeking
+// from one value to the next.
+func (s *Store) distinctDomains(ctx context.Context, lo, hi string, limit int) ([]string, error) {
+	var out []string
+	for _, table := range tables {
+		rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE v(x) AS (
+			SELECT (SELECT min(domain) FROM `+table+` WHERE domain >= ?1 AND domain < ?2)
+			UNION ALL
+			SELECT (SELECT min(domain) FROM `+table+` WHERE domain > v.x AND domain < ?2) FROM v WHERE v.x IS NOT NULL)
+			SELECT x FROM v WHERE x IS NOT NULL LIMIT ?3`, lo, hi, limit)
+		if err != nil {
+			return nil, fmt.Errorf("error listing domains: %w", err)
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// Count implements store.Store.
+func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, limit int) (int, error) {
+	query, args := dialect.CountSQL(scope, f, limit, tables...)
+	var n int
+	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("error counting audit logs: %w", err)
+	}
+	return n, nil
+}
+
+// Values implements store.Store.
+func (s *Store) Values(ctx context.Context, scope store.Scope, field store.SortField, limit int) ([]string, error) {
+	query, args, err := dialect.ValuesSQL(scope, field, limit, tables...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error listing values: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("error listing values: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Get implements store.Store.
+func (s *Store) Get(ctx context.Context, scope store.Scope, id int64) (audit.Entry, error) {
+	var e audit.Entry
+	err := scanEntry(s.r.QueryRowContext(ctx, `SELECT `+store.Columns+` FROM audit_log WHERE id = ?1
+		UNION ALL SELECT `+store.Columns+` FROM audit_log_recent WHERE id = ?1`, id), &e)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !scope.Allows(e.Domain)) {
+		return audit.Entry{}, store.ErrNotFound
+	}
+	if err != nil {
+		return audit.Entry{}, fmt.Errorf("error reading audit log %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// Scan implements store.Store.
+func (s *Store) Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error {
+	for {
+		rows, err := s.r.QueryContext(ctx, `SELECT * FROM (SELECT `+store.Columns+` FROM audit_log WHERE id > ?1 ORDER BY id LIMIT 1000)
+			UNION ALL SELECT * FROM (SELECT `+store.Columns+` FROM audit_log_recent WHERE id > ?1 ORDER BY id LIMIT 1000)
+			ORDER BY id LIMIT 1000`, afterID)
+		if err != nil {
+			return fmt.Errorf("error scanning audit logs: %w", err)
+		}
+		var batch []audit.Entry
+		for rows.Next() {
+			var e audit.Entry
+			if err := scanEntry(rows, &e); err != nil {
+				rows.Close()
+				return fmt.Errorf("error reading audit log: %w", err)
+			}
+			batch = append(batch, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("error scanning audit logs: %w", err)
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 1000 {
+			return nil
+		}
+		afterID = batch[len(batch)-1].ID
+	}
+}
