@@ -3,6 +3,9 @@ package main
 
 import (
 	"os"
+	// Time zone rules travel with the binary: recurring jobs name zones
+	// such as Europe/Berlin, and a server image may have no zone files.
+	_ "time/tzdata"
 
 	"github.com/logbookhq/logbook/internal/cli"
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -29,16 +30,17 @@ type Handler struct {
 	store  store.Store
 	writer Submitter
 	auth   *auth.Service
+	jobs   *job.Service
 	log    *slog.Logger
 	now    func() time.Time
 }
 
 // New returns the API handler. now is the clock for default timestamps.
-func New(st store.Store, writer Submitter, a *auth.Service, log *slog.Logger, now func() time.Time) *Handler {
+func New(st store.Store, writer Submitter, a *auth.Service, jobs *job.Service, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{store: st, writer: writer, auth: a, log: log, now: now}
+	return &Handler{store: st, writer: writer, auth: a, jobs: jobs, log: log, now: now}
 }
 
 // Register adds the API routes to mux. Every route names the action it
@@ -56,6 +58,13 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/tokens", h.need(access.ManageTokens, h.createToken))
 	mux.HandleFunc("GET /api/v1/tokens", h.need(access.ManageTokens, h.listTokens))
 	mux.HandleFunc("DELETE /api/v1/tokens/{id}", h.need(access.ManageTokens, h.revokeToken))
+	mux.HandleFunc("POST /api/v1/jobs", h.needFunc(job.CanRegister, "registering jobs needs an API token with the ingest scope or the Job Administrator role", h.createJob))
+	mux.HandleFunc("GET /api/v1/jobs", h.needFunc(anyone, "", h.listJobs))
+	mux.HandleFunc("GET /api/v1/jobs/{id}", h.needFunc(anyone, "", h.getJob))
+	mux.HandleFunc("PATCH /api/v1/jobs/{id}", h.needFunc(anyone, "", h.patchJob))
+	mux.HandleFunc("POST /api/v1/jobs/{id}/cancel", h.needFunc(anyone, "", h.cancelJob))
+	mux.HandleFunc("POST /api/v1/jobs/{id}/reschedule", h.needFunc(anyone, "", h.rescheduleJob))
+	mux.HandleFunc("POST /api/v1/jobs/{id}/retry", h.needFunc(anyone, "", h.retryJob))
 	mux.HandleFunc("/api/", h.wrap(func(http.ResponseWriter, *http.Request) (any, error) {
 		return nil, &Error{Status: http.StatusNotFound, Message: "no such API endpoint"}
 	}))
@@ -63,14 +72,24 @@ func (h *Handler) Register(mux *http.ServeMux) {
 
 // need wraps fn so that it runs only for callers allowed action.
 func (h *Handler) need(action access.Action, fn handlerFunc) http.HandlerFunc {
+	return h.needFunc(func(s access.Subject) bool { return s.Can(action) }, neededRole(action), fn)
+}
+
+// anyone lets every authenticated caller through; the handler decides
+// (jobs: a plain user sees and changes only their own).
+func anyone(access.Subject) bool { return true }
+
+// needFunc wraps fn so that it runs only for authenticated callers that
+// allowed accepts; why says what it takes.
+func (h *Handler) needFunc(allowed func(access.Subject) bool, why string, fn handlerFunc) http.HandlerFunc {
 	return h.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
 		req := auth.FromContext(r.Context())
 		if !req.Authenticated() {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Logbook", charset="UTF-8"`)
 			return nil, &Error{Status: http.StatusUnauthorized, Message: "authentication required: a session, HTTP Basic or an API token"}
 		}
-		if !req.Subject.Can(action) {
-			return nil, &Error{Status: http.StatusForbidden, Message: "forbidden: " + neededRole(action)}
+		if !allowed(req.Subject) {
+			return nil, &Error{Status: http.StatusForbidden, Message: "forbidden: " + why}
 		}
 		return fn(w, r)
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/audit"
@@ -53,6 +54,9 @@ func (h *Handler) ingestAuditLogs(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	if len(fieldErrs) > 0 {
 		return nil, invalid(fieldErrs)
+	}
+	if err := h.checkJobIDs(r, entries, single); err != nil {
+		return nil, err
 	}
 	for i, e := range entries {
 		if !tree.CanWrite(req.Subject.Domains, e.Domain) {
@@ -215,4 +219,33 @@ func jsonKind(goKind string) string {
 		return "object"
 	}
 	return "value of another type"
+}
+
+// checkJobIDs refuses entries that name a job Logbook does not know, so
+// that a Job ID link never leads nowhere.
+func (h *Handler) checkJobIDs(r *http.Request, entries []audit.Entry, single bool) error {
+	var ids []int64
+	for _, e := range entries {
+		if e.JobID != 0 {
+			ids = append(ids, e.JobID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	missing, err := h.store.MissingJobs(r.Context(), ids)
+	if err != nil || len(missing) == 0 {
+		return err
+	}
+	var errs []audit.FieldError
+	for i, e := range entries {
+		if slices.Contains(missing, e.JobID) {
+			field := "job_id"
+			if !single {
+				field = fmt.Sprintf("[%d].job_id", i)
+			}
+			errs = append(errs, audit.FieldError{Field: field, Reason: fmt.Sprintf("no job %d is registered (POST /api/v1/jobs first)", e.JobID)})
+		}
+	}
+	return invalid(errs)
 }

@@ -19,6 +19,8 @@ type Error struct {
 	Status  int                `json:"-"`
 	Message string             `json:"error"`
 	Fields  []audit.FieldError `json:"fields,omitempty"`
+	// State is a job's current state when a transition was refused.
+	State string `json:"state,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -17,6 +17,7 @@ import (
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/ingest"
+	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/engine"
@@ -30,6 +31,7 @@ type Server struct {
 	Writer  *ingest.Writer
 	Hub     *live.Hub
 	Auth    *auth.Service
+	Jobs    *job.Service
 	Handler http.Handler
 	log     *slog.Logger
 	opts    Options
@@ -65,7 +67,8 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		s.Writer.Close()
 		return nil, err
 	}
-	ui, err := web.New(st, s.Auth, s.Hub, log, nil)
+	s.Jobs = job.NewService(st, s.Writer, opts.Auth.Now)
+	ui, err := web.New(st, s.Auth, s.Jobs, s.Hub, log, nil)
 	if err != nil {
 		s.Writer.Close()
 		return nil, err
@@ -76,7 +79,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	go st.WatchCommits(watch, s.Hub.Publish)
 	go s.expireSessions(watch)
 	mux := http.NewServeMux()
-	api.New(st, s.Writer, s.Auth, log, nil).Register(mux)
+	api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now).Register(mux)
 	ui.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -24,6 +24,7 @@ var (
 // Store is the storage seam of Logbook.
 type Store interface {
 	Accounts
+	Jobs
 
 	// Append stores entries in one durable transaction and extends the hash
 	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new

@@ -62,7 +62,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	case s.Can(access.ManageUsers):
 		http.Redirect(w, r, "/admin/users", http.StatusFound)
 	default:
-		http.Redirect(w, r, "/account", http.StatusFound)
+		http.Redirect(w, r, "/jobs", http.StatusFound)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -26,12 +27,13 @@ import (
 var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
-var pages = []string{"auditlogs", "detail", "job", "error", "login", "account", "users", "domains", "tokens"}
+var pages = []string{"auditlogs", "detail", "job", "jobs", "error", "login", "account", "users", "domains", "tokens"}
 
 // Handler serves the UI.
 type Handler struct {
 	store  store.Store
 	auth   *auth.Service
+	jobs   *job.Service
 	hub    *live.Hub
 	log    *slog.Logger
 	now    func() time.Time
@@ -41,7 +43,7 @@ type Handler struct {
 
 // New parses every template once, so that a broken template stops the
 // server at start rather than on the first visit.
-func New(st store.Store, a *auth.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
+func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -49,7 +51,7 @@ func New(st store.Store, a *auth.Service, hub *live.Hub, log *slog.Logger, now f
 	if err != nil {
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
-	h := &Handler{store: st, auth: a, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}}
+	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}}
 	funcs := template.FuncMap{"asset": as.url}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
@@ -73,7 +75,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /audit-logs", h.need(access.ViewAuditLogs, h.showAuditLogs))
 	mux.HandleFunc("GET /audit-logs/live", h.need(access.ViewAuditLogs, h.streamNewCount))
 	mux.HandleFunc("GET /audit-logs/{id}", h.need(access.ViewAuditLogs, h.showAuditLog))
-	mux.HandleFunc("GET /jobs/{id}", h.need(access.ViewAuditLogs, h.showJob))
+	mux.HandleFunc("GET /jobs", h.signedIn(h.showJobs))
+	mux.HandleFunc("GET /jobs/{id}", h.signedIn(h.showJob))
+	mux.HandleFunc("POST /jobs/{id}/{action}", h.signedIn(h.jobAction))
 	mux.HandleFunc("GET /admin/users", h.need(access.ManageUsers, h.showUsers))
 	mux.HandleFunc("POST /admin/users", h.need(access.ManageUsers, h.addUser))
 	mux.HandleFunc("POST /admin/users/{name}/lock", h.need(access.ManageUsers, h.lockUser))
@@ -158,7 +162,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err e
 // it names a page of this site, else the grid.
 func backURL(r *http.Request) string {
 	b := r.URL.Query().Get("back")
-	if strings.HasPrefix(b, "/audit-logs") && !strings.HasPrefix(b, "//") && !strings.ContainsAny(b, "\\\r\n") {
+	if (strings.HasPrefix(b, "/audit-logs") || strings.HasPrefix(b, "/jobs")) && safeNext(b) == b {
 		return b
 	}
 	return "/audit-logs"

@@ -40,6 +40,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"AfterID", testAfterID},
 		{"TryLock", testTryLock},
 		{"Accounts", testAccounts},
+		{"Jobs", testJobs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

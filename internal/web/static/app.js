@@ -75,6 +75,21 @@
       s.addEventListener("change", () => s.form.requestSubmit ? s.form.requestSubmit() : s.form.submit()));
   }
 
+  // Other forms with local date inputs (rescheduling a job): the hidden
+  // field named by data-utc-target gets the UTC time on submit.
+  function setupLocalTimeForms() {
+    document.querySelectorAll("form:not(#filters)").forEach((form) => {
+      const inputs = form.querySelectorAll("[data-utc-target]");
+      if (!inputs.length) return;
+      form.addEventListener("submit", () => {
+        inputs.forEach((input) => {
+          const hidden = form.elements.namedItem(input.dataset.utcTarget);
+          if (hidden) hidden.value = input.value ? new Date(input.value).toISOString() : "";
+        });
+      });
+    });
+  }
+
   // Column chooser, remembered in this browser.
   function setupColumns() {
     const grid = document.getElementById("grid");
@@ -186,6 +201,7 @@
   function start() {
     localizeTimes(document);
     setupFilters();
+    setupLocalTimeForms();
     setupColumns();
     setupDialog();
     setupKeys();
