@@ -22,17 +22,23 @@ type Recorder interface {
 // Service runs job operations for the API, the pages and the scheduler,
 // with the same rules and the same audit trail whoever asks.
 type Service struct {
-	st  store.Store
-	rec Recorder
-	now func() time.Time
+	st    store.Store
+	rec   Recorder
+	now   func() time.Time
+	kinds map[string]bool
 }
 
-// NewService returns the job service.
-func NewService(st store.Store, rec Recorder, now func() time.Time) *Service {
+// NewService returns the job service; kinds are the handlers of
+// Logbook's own jobs that may be scheduled.
+func NewService(st store.Store, rec Recorder, now func() time.Time, kinds ...string) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, rec: rec, now: now}
+	s := &Service{st: st, rec: rec, now: now, kinds: map[string]bool{}}
+	for _, k := range kinds {
+		s.kinds[k] = true
+	}
+	return s
 }
 
 // ErrForbidden is returned for an operation the caller may not do on a job
@@ -55,6 +61,9 @@ type NewJob struct {
 	Recurrence     string  `json:"recurrence"`
 	Domain         string  `json:"domain"`
 	OnMissed       string  `json:"on_missed"`
+	// Handler makes this one of Logbook's own jobs, run by its scheduler
+	// (for example "verify"); only Job Administrators may set it.
+	Handler string `json:"handler"`
 }
 
 // InvalidError lists refused fields.
@@ -133,6 +142,16 @@ func (s *Service) Create(ctx context.Context, req auth.Request, tree *access.Tre
 		j.OnMissed = "skip"
 	default:
 		bad("on_missed", `must be "run" or "skip"`)
+	}
+	if in.Handler != "" {
+		switch {
+		case !s.kinds[in.Handler]:
+			bad("handler", fmt.Sprintf("%q is not a kind of Logbook job", in.Handler))
+		case !req.Subject.Can(access.ManageJobs):
+			bad("handler", "only a Job Administrator may schedule Logbook's own jobs")
+		default:
+			j.Handler = in.Handler
+		}
 	}
 	j.Domain = in.Domain
 	if j.Domain == "" && len(req.Subject.Domains) > 0 {

@@ -27,16 +27,18 @@ import (
 // Server is a running Logbook: store, ingest writer, access control and
 // HTTP handler.
 type Server struct {
-	Store   store.Store
-	Writer  *ingest.Writer
-	Hub     *live.Hub
-	Auth    *auth.Service
-	Jobs    *job.Service
-	Handler http.Handler
-	log     *slog.Logger
-	opts    Options
+	Store     store.Store
+	Writer    *ingest.Writer
+	Hub       *live.Hub
+	Auth      *auth.Service
+	Jobs      *job.Service
+	Scheduler *job.Scheduler
+	Handler   http.Handler
+	log       *slog.Logger
+	opts      Options
 
-	stopWatch context.CancelFunc
+	stopWatch     context.CancelFunc
+	schedulerDone chan struct{}
 }
 
 // Options are the server's settings beyond the store.
@@ -67,7 +69,8 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		s.Writer.Close()
 		return nil, err
 	}
-	s.Jobs = job.NewService(st, s.Writer, opts.Auth.Now)
+	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st)}
+	s.Jobs = job.NewService(st, s.Writer, opts.Auth.Now, "verify")
 	ui, err := web.New(st, s.Auth, s.Jobs, s.Hub, log, nil)
 	if err != nil {
 		s.Writer.Close()
@@ -78,6 +81,9 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.stopWatch = stopWatch
 	go st.WatchCommits(watch, s.Hub.Publish)
 	go s.expireSessions(watch)
+	s.Scheduler = job.NewScheduler(st, s.Writer, log, handlers, job.SchedulerOptions{Now: opts.Auth.Now})
+	s.schedulerDone = make(chan struct{})
+	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
 	api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now).Register(mux)
 	ui.Register(mux)
@@ -101,6 +107,18 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	return s, nil
 }
 
+// verifyJob is Logbook's integrity verification job: it recomputes the
+// hash chain and fails naming the first entry that does not match.
+func verifyJob(st store.Store) job.HandlerFunc {
+	return func(ctx context.Context, j store.Job, report func(int)) (string, error) {
+		n, head, err := store.VerifyChain(ctx, st)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("verified %d entries; chain head %x", n, head), nil
+	}
+}
+
 // sessionSweep is how often stale sessions are ended and recorded.
 const sessionSweep = time.Minute
 
@@ -122,6 +140,7 @@ func (s *Server) expireSessions(ctx context.Context) {
 // Close stops the writer after its pending commits and closes the store.
 func (s *Server) Close() error {
 	s.stopWatch()
+	<-s.schedulerDone // its jobs record their end through the writer
 	s.Writer.Close()
 	return s.Store.Close()
 }
