@@ -109,7 +109,9 @@ func TestSchedulerRunsDueJobsInIsolation(t *testing.T) {
 	s := f.scheduler(map[string]job.HandlerFunc{
 		"ok":    ok,
 		"panic": func(context.Context, store.Job, func(int)) (string, error) { panic("boom") },
-		"fail":  func(context.Context, store.Job, func(int)) (string, error) { return "", errors.New("device unreachable") },
+		"fail": func(context.Context, store.Job, func(int)) (string, error) {
+			return "", errors.New("device unreachable")
+		},
 	})
 	if err := s.Tick(context.Background()); err != nil {
 		t.Fatal(err)
