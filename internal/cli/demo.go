@@ -115,7 +115,11 @@ func seed(ctx context.Context, srv *server.Server, gen *demo.Generator, n int, s
 		return err // history is there already (the accounts' own entries aside)
 	}
 	fmt.Fprintf(os.Stderr, "recording %d demo entries over %s...\n", n, span)
-	history := gen.History(n, time.Now().Add(-time.Minute), span)
+	now := time.Now()
+	history := gen.History(n, now.Add(-time.Minute), span)
+	if err := demoJobs(ctx, srv.Store, history, now); err != nil {
+		return err
+	}
 	for i := 0; i < len(history); i += 5000 {
 		batch := history[i:min(i+5000, len(history))]
 		for j := range batch {
@@ -131,6 +135,7 @@ func seed(ctx context.Context, srv *server.Server, gen *demo.Generator, n int, s
 // liveActivity submits an entry now and then through the ingest writer,
 // as an application reporting its users' tasks would.
 func liveActivity(ctx context.Context, srv *server.Server, gen *demo.Generator, every time.Duration) {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	for {
 		wait := time.Duration(rand.Int64N(int64(2 * every)))
 		select {
@@ -138,11 +143,27 @@ func liveActivity(ctx context.Context, srv *server.Server, gen *demo.Generator, 
 			return
 		case <-time.After(wait):
 		}
-		e, errs := audit.Validate(gen.Input(), time.Now())
+		now := time.Now()
+		advanceDemoJobs(ctx, srv.Store, now, rng)
+		e, errs := audit.Validate(gen.Input(), now)
 		if errs != nil {
 			continue
 		}
 		e.Source = "demo"
-		srv.Writer.Submit(ctx, []audit.Entry{e})
+		es := []audit.Entry{e}
+		if err := demoJobs(ctx, srv.Store, es, now.Add(time.Hour)); err != nil {
+			continue
+		}
+		if e.JobID != 0 && es[0].JobID != 0 {
+			// A task that schedules a job starts it a moment later.
+			st := store.JobInProgress
+			srv.Store.UpdateJob(ctx, es[0].JobID, func(j *store.Job) error {
+				if j.State == store.JobScheduled && j.Recurrence == "" {
+					j.State, j.ActualStart = st, now
+				}
+				return nil
+			})
+		}
+		srv.Writer.Submit(ctx, es)
 	}
 }
