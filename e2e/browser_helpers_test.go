@@ -81,6 +81,15 @@ func startUI(t *testing.T) *uiServer {
 	for i := range entries {
 		entries[i].Source = "test"
 	}
+	// The fully populated entry scheduled a registered job.
+	full := &entries[len(entries)-2]
+	fixtureJob, err := st.CreateJob(ctx, store.Job{Name: "NTP servers of the Berlin core routers", JobType: full.Task,
+		State: store.JobInProgress, Percent: 40, Summary: full.Description, ScheduledStart: full.Timestamp,
+		ActualStart: full.Timestamp.Add(5 * time.Second), Owner: full.UserName, Domain: full.Domain})
+	if err != nil {
+		t.Fatalf("error registering the fixture job: %v", err)
+	}
+	full.JobID = fixtureJob.ID
 	ids, err := st.Append(ctx, entries)
 	if err != nil {
 		st.Close()

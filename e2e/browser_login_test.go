@@ -109,11 +109,12 @@ func TestBrowserLogin(t *testing.T) {
 		t.Fatalf("Tab from the user name field focuses %q, want the password field", got)
 	}
 	// Signing in from /login goes to /, which sends a user without the
-	// audit log role to their account page.
+	// audit log role to the Job List (their own jobs).
 	p.load("type the password and press Enter", chromedp.KeyEvent(operatorPass+kb.Enter))
-	if got := p.location().Path; got != "/account" {
-		t.Errorf("after signing in as %s the page is %s, want /account", operatorName, got)
+	if got := p.location().Path; got != "/jobs" {
+		t.Errorf("after signing in as %s the page is %s, want /jobs", operatorName, got)
 	}
+	p.open("/account")
 	if got := p.texts("#account-link"); len(got) != 1 || strings.TrimSpace(got[0]) != operatorName {
 		t.Errorf("the top bar names %q, want %q", got, operatorName)
 	}
@@ -124,8 +125,8 @@ func TestBrowserLogin(t *testing.T) {
 		t.Errorf("the navigation offers the audit log to a user without the role (%d links)", n)
 	}
 	p.open("/")
-	if got := p.location().Path; got != "/account" {
-		t.Errorf("/ sends %s to %s, want /account", operatorName, got)
+	if got := p.location().Path; got != "/jobs" {
+		t.Errorf("/ sends %s to %s, want /jobs", operatorName, got)
 	}
 
 	loadStatus(p, "open /audit-logs without the role", http.StatusForbidden, chromedp.Navigate(f.URL+"/audit-logs"))
