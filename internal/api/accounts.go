@@ -18,7 +18,17 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 		if isMaxBytes(err) {
 			return err
 		}
-		return decodeError(err, -1)
+		err = decodeError(err, -1)
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			for i, f := range apiErr.Fields {
+				if f.Reason == unknownEntryField {
+					apiErr.Fields[i].Reason = "is not a field of this request"
+					apiErr.Message = f.Field + ": is not a field of this request"
+				}
+			}
+		}
+		return err
 	}
 	return nil
 }

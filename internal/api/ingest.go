@@ -18,6 +18,9 @@ type ingestResponse struct {
 	IDs []int64 `json:"ids"`
 }
 
+// unknownEntryField is the reason given for a field an entry does not have.
+const unknownEntryField = "is not a field of an audit log entry"
+
 // maxFieldErrors bounds the errors one answer lists.
 const maxFieldErrors = 100
 
@@ -174,7 +177,7 @@ func decodeEntryError(err error, index int, rest []byte) error {
 	if index >= 0 {
 		path = fmt.Sprintf("[%d].%s", index, path)
 	}
-	return badRequest(path, "is not a field of an audit log entry")
+	return badRequest(path, unknownEntryField)
 }
 
 // decodeError turns a JSON decoding error into a client error naming the
@@ -200,7 +203,7 @@ func decodeError(err error, index int) error {
 		return badRequest("body", fmt.Sprintf("is not valid JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return badRequest(prefix+name, "is not a field of an audit log entry")
+		return badRequest(prefix+name, unknownEntryField)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return badRequest("body", "ends before the JSON value does")
 	}

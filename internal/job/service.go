@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -212,6 +213,9 @@ func (s *Service) Get(ctx context.Context, req auth.Request, id int64) (store.Jo
 // List returns one page of the jobs the caller may see.
 func (s *Service) List(ctx context.Context, req auth.Request, q store.JobQuery) (store.JobPage, error) {
 	if !CanSeeAll(req.Subject) {
+		if len(q.Filter.Owner) > 0 && !slices.Contains(q.Filter.Owner, req.Subject.Name) {
+			return store.JobPage{}, nil // only others' jobs asked for: none visible
+		}
 		q.Filter.Owner = []string{req.Subject.Name}
 	}
 	return s.st.ListJobs(ctx, req.Scope, q)

@@ -267,7 +267,11 @@ func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) {
 	var fe *job.FieldError
 	switch {
 	case err == nil:
-		http.Redirect(w, r, "/jobs/"+strconv.FormatInt(j.ID, 10)+"?back="+url.QueryEscape(backURL(r)), http.StatusSeeOther)
+		back := "/jobs"
+		if r.URL.Query().Get("back") != "" {
+			back = backURL(r)
+		}
+		http.Redirect(w, r, "/jobs/"+strconv.FormatInt(j.ID, 10)+"?back="+url.QueryEscape(back), http.StatusSeeOther)
 	case errors.As(err, &te):
 		h.renderJob(w, r, http.StatusConflict, te.Error())
 	case errors.As(err, &fe):
