@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 // TestBrowserJobLink follows an audit log's Job ID to the job, checks the
@@ -71,4 +74,26 @@ func TestBrowserJobLink(t *testing.T) {
 	if got := field("state"); got != "CANCELED" {
 		t.Errorf("after Cancel the job is %q", got)
 	}
+}
+
+// TestBrowserJobProgressIsLive watches a running job's percent and state
+// change on the Job List page as the job reports progress.
+func TestBrowserJobProgressIsLive(t *testing.T) {
+	ui := startUI(t)
+	p := newPage(t, newBrowser(t, browserLimit), ui.URL, "Etc/UTC")
+	id := ui.Full.JobID
+	p.open("/jobs?state=IN_PROGRESS")
+	row := `tr[data-job="` + strconv.FormatInt(id, 10) + `"]`
+	p.waitFor("the running job is listed", `!!document.querySelector('`+row+`')`)
+	if _, err := ui.Server.Store.UpdateJob(context.Background(), id, func(j *store.Job) error { j.Percent = 70; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("percent follows", `document.querySelector('`+row+` progress').value === 70`)
+	if _, err := ui.Server.Store.UpdateJob(context.Background(), id, func(j *store.Job) error {
+		j.State, j.Percent = store.JobSuccess, 100
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("state follows", `document.querySelector('`+row+` .state').textContent === "SUCCESS"`)
 }

@@ -198,6 +198,36 @@
     window.addEventListener("pagehide", () => es.close());
   }
 
+  // Running jobs: their percent and state follow the job as it runs.
+  function setupJobProgress() {
+    const rows = () => Array.from(document.querySelectorAll("tr[data-job][data-state='IN_PROGRESS'], tr[data-job][data-state='SCHEDULED'], #job-fields[data-state='IN_PROGRESS'], #job-fields[data-state='SCHEDULED']"));
+    if (!rows().length) return;
+    const show = (el, job) => {
+      const bar = el.querySelector("progress");
+      if (bar) bar.value = job.percent;
+      const pct = el.querySelector("[data-percent]");
+      if (pct) pct.textContent = job.percent + "%";
+      const badge = el.querySelector(".state");
+      if (badge && badge.textContent !== job.state) {
+        badge.textContent = job.state;
+        badge.className = "state state-" + ({SUCCESS: "success", FAILURE: "failure", IN_PROGRESS: "running", CANCELED: "canceled"}[job.state] || "scheduled");
+      }
+      el.dataset.state = job.state;
+    };
+    const poll = async () => {
+      const live = rows();
+      if (!live.length) return;
+      for (const el of live.slice(0, 50)) {
+        try {
+          const resp = await fetch("/api/v1/jobs/" + el.dataset.job, { headers: { Accept: "application/json" } });
+          if (resp.ok) show(el, await resp.json());
+        } catch (e) { /* the next round tries again */ }
+      }
+      setTimeout(poll, 3000);
+    };
+    setTimeout(poll, 3000);
+  }
+
   function start() {
     localizeTimes(document);
     setupFilters();
@@ -206,6 +236,7 @@
     setupDialog();
     setupKeys();
     setupLive();
+    setupJobProgress();
     document.documentElement.dataset.ready = "1";
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
