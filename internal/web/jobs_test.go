@@ -110,7 +110,7 @@ func (s jobSite) getJob(t *testing.T, id int64) api.JobJSON {
 	return s.api(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs/%d", id), "", http.StatusOK)
 }
 
-var jobRowRE = regexp.MustCompile(`<tr data-job="(\d+)">`)
+var jobRowRE = regexp.MustCompile(`<tr data-job="(\d+)" data-state="[A-Z_]+">`)
 
 // rowIDs returns the job ids of the list's rows, in page order.
 func rowIDs(body string) []string {
@@ -343,7 +343,7 @@ func TestJobDetailPage(t *testing.T) {
 	t.Run("occurrence", func(t *testing.T) {
 		body := s.page(t, jobPath(children[0].ID), http.StatusOK)
 		contains(t, "occurrence page", body, []string{"Occurrence of", fmt.Sprintf(`<a href="/jobs/%d">job %d</a>`, parent.ID, parent.ID),
-			`state-success">SUCCESS`, `<progress max="100" value="100">`}, []string{"<h2>Occurrences</h2>", `id="cancel-job"`})
+			`state-success">SUCCESS`, `<progress max="100" value="100"`}, []string{"<h2>Occurrences</h2>", `id="cancel-job"`})
 	})
 	t.Run("one-off job has no occurrences", func(t *testing.T) {
 		j := s.createJob(t, map[string]string{"name": "once", "job_type": "t"})
@@ -358,7 +358,7 @@ func TestJobDetailPage(t *testing.T) {
 		s.patchJob(t, j.ID, `{"state":"FAILURE","summary":"device unreachable"}`)
 		body := s.page(t, jobPath(j.ID), http.StatusOK)
 		contains(t, "failed job page", body, []string{`id="retry-job"`, `state-failure">FAILURE`, "device unreachable",
-			`<progress max="100" value="20">`},
+			`<progress max="100" value="20"`},
 			[]string{`id="cancel-job"`, `id="reschedule-job"`})
 
 		resp, _ := s.form(t, jobPath(j.ID)+"/retry", nil)
