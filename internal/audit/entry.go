@@ -58,10 +58,15 @@ type Entry struct {
 	AffectedObjects      []Object  `json:"affected_objects"`
 	AffectedObjectDetail string    `json:"affected_object_detail"`
 	HasConfigChange      bool      `json:"has_config_change"`
-	Source               string    `json:"source"`
-	EventID              string    `json:"event_id,omitempty"`
-	PrevHash             string    `json:"prev_hash"`
-	Hash                 string    `json:"hash"`
+	// ConfigDigest is the digest of the entry's configuration changes
+	// (ConfigDigest), which the hash covers; ConfigChanges are the changes
+	// themselves, set on ingest and read separately.
+	ConfigDigest  []byte         `json:"-"`
+	ConfigChanges []ConfigChange `json:"-"`
+	Source        string         `json:"source"`
+	EventID       string         `json:"event_id,omitempty"`
+	PrevHash      string         `json:"prev_hash"`
+	Hash          string         `json:"hash"`
 }
 
 // MarshalJSON renders timestamps in UTC with microsecond precision and an

@@ -12,6 +12,12 @@ import (
 // apart from this one when an old chain is verified.
 const canonicalVersion = 1
 
+// configCanonicalVersion marks the encoding of an entry that carries
+// configuration changes: version 1 followed by the changes' digest.
+// Entries without changes keep version 1, so chains written before
+// changes were recorded verify as they did.
+const configCanonicalVersion = 2
+
 // AppendCanonical appends the canonical encoding of e to b. The encoding is
 // a version byte followed by every stored field in a fixed order, integers
 // as 8-byte big-endian values and strings as a uvarint length and the bytes.
@@ -23,7 +29,11 @@ func AppendCanonical(b []byte, e *Entry) []byte {
 		b = append(b, s...)
 	}
 	num := func(n int64) { b = binary.BigEndian.AppendUint64(b, uint64(n)) }
-	b = append(b, canonicalVersion)
+	version := byte(canonicalVersion)
+	if len(e.ConfigDigest) > 0 {
+		version = configCanonicalVersion
+	}
+	b = append(b, version)
 	num(e.ID)
 	num(e.Timestamp.UnixMicro())
 	num(e.RecordedAt.UnixMicro())
@@ -50,6 +60,9 @@ func AppendCanonical(b []byte, e *Entry) []byte {
 	}
 	str(e.Source)
 	str(e.EventID)
+	if version == configCanonicalVersion {
+		str(string(e.ConfigDigest))
+	}
 	return b
 }
 

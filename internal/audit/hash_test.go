@@ -90,6 +90,9 @@ func TestChainHashCoversEveryField(t *testing.T) {
 		"HasConfigChange":      func(e *Entry) { e.HasConfigChange = false },
 		"Source":               func(e *Entry) { e.Source = "api" },
 		"EventID":              func(e *Entry) { e.EventID = "" },
+		"ConfigDigest": func(e *Entry) {
+			e.ConfigDigest = ConfigDigest([]ConfigChange{{Device: "d", Format: "text", After: "x"}})
+		},
 	}
 	objectMutations := map[string]func(e *Entry){
 		"AffectedObjects[0].Type": func(e *Entry) { e.AffectedObjects[0].Type = "Devices" },
@@ -108,7 +111,8 @@ func TestChainHashCoversEveryField(t *testing.T) {
 	}
 
 	// A field added to Entry must be covered here, or declared an output.
-	notContent := map[string]bool{"PrevHash": true, "Hash": true}
+	// ConfigChanges are covered through ConfigDigest (TestConfigDigest).
+	notContent := map[string]bool{"PrevHash": true, "Hash": true, "ConfigChanges": true}
 	typ := reflect.TypeFor[Entry]()
 	for i := range typ.NumField() {
 		if name := typ.Field(i).Name; !notContent[name] && mutations[name] == nil {
@@ -296,5 +300,26 @@ func TestGoldenHash(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("hash of the golden entry = %s, want %s: the canonical encoding changed, "+
 			"which breaks every stored chain; bump canonicalVersion instead", strings.TrimSpace(got), strings.TrimSpace(string(want)))
+	}
+}
+
+func TestConfigDigest(t *testing.T) {
+	base := []ConfigChange{{Device: "mx960-1", Format: "text", Before: "a\n", After: "b\n"}}
+	d := ConfigDigest(base)
+	for name, mutate := range map[string]func(c *ConfigChange){
+		"Device":         func(c *ConfigChange) { c.Device = "mx960-2" },
+		"Format":         func(c *ConfigChange) { c.Format = "set" },
+		"Before":         func(c *ConfigChange) { c.Before = "a" },
+		"After":          func(c *ConfigChange) { c.After = "b" },
+		"moved boundary": func(c *ConfigChange) { c.Before, c.After = "a\nb", "\n" },
+	} {
+		cs := []ConfigChange{base[0]}
+		mutate(&cs[0])
+		if string(ConfigDigest(cs)) == string(d) {
+			t.Errorf("changing %s keeps the digest", name)
+		}
+	}
+	if string(ConfigDigest(append(base, base[0]))) == string(d) {
+		t.Error("a second device keeps the digest")
 	}
 }

@@ -47,6 +47,10 @@ type Input struct {
 	AffectedObjects      []Object        `json:"affected_objects"`
 	AffectedObjectDetail json.RawMessage `json:"affected_object_detail"`
 	EventID              string          `json:"event_id"`
+	// ConfigChange is the device configuration before and after, for the
+	// configuration tasks only: one {device, format, before, after} or an
+	// array of them.
+	ConfigChange json.RawMessage `json:"config_change"`
 }
 
 // FieldError names one field of one entry and the rule it broke.
@@ -162,6 +166,12 @@ func Validate(in Input, now time.Time) (Entry, []FieldError) {
 				e.AffectedObjects = append(e.AffectedObjects, o)
 			}
 		}
+	}
+
+	if cs, cerrs := validateConfigChange(in.ConfigChange, in.Task); len(cerrs) > 0 {
+		errs = append(errs, cerrs...)
+	} else if len(cs) > 0 {
+		e.ConfigChanges, e.HasConfigChange, e.ConfigDigest = cs, true, ConfigDigest(cs)
 	}
 
 	detail, reason := normalizeDetail(in.AffectedObjectDetail)

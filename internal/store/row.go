@@ -29,3 +29,15 @@ func FinishEntry(e *audit.Entry, ts, recordedAt int64, result, objects string, d
 	e.AffectedObjectDetail = d
 	return nil
 }
+
+// CheckConfigChanges returns cs when they are the changes e's digest
+// names; an entry without changes has none.
+func CheckConfigChanges(e audit.Entry, cs []audit.ConfigChange) ([]audit.ConfigChange, error) {
+	if !e.HasConfigChange || len(e.ConfigDigest) == 0 {
+		return nil, fmt.Errorf("entry %d has no configuration change: %w", e.ID, ErrNotFound)
+	}
+	if string(audit.ConfigDigest(cs)) != string(e.ConfigDigest) {
+		return nil, fmt.Errorf("the configuration change of entry %d does not match the digest its hash covers: it was altered", e.ID)
+	}
+	return cs, nil
+}

@@ -50,6 +50,11 @@ type Store interface {
 	// regardless of scope; it serves chain verification and export.
 	Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error
 
+	// ConfigChanges returns the configuration changes of an entry scope
+	// allows (ErrNotFound otherwise), checked against the digest the hash
+	// chain covers: an altered change is an error, never shown as true.
+	ConfigChanges(ctx context.Context, scope Scope, id int64) ([]audit.ConfigChange, error)
+
 	// Values returns the distinct values of a text column among the entries
 	// scope allows, in order, at most limit of them; pick lists and
 	// autocompletion offer them.

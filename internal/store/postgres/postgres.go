@@ -257,7 +257,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	now := s.now().UTC().Truncate(time.Microsecond)
 	ids := make([]int64, len(entries))
 	rows := make([][]any, 0, len(entries))
-	var events [][]any
+	var events, configs [][]any
 	var buf []byte
 	for i := range entries {
 		e := &entries[i]
@@ -276,11 +276,19 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		prev := lastHash
 		lastHash, buf = audit.Seal(prev, e, buf)
 		rows = append(rows, rowValues(e, prev, lastHash))
+		for seq, c := range e.ConfigChanges {
+			configs = append(configs, []any{e.ID, seq, c.Device, c.Format, store.PackText(c.Before), store.PackText(c.After)})
+		}
 		ids[i] = e.ID
 	}
 	if len(rows) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, copyColumns, pgx.CopyFromRows(rows)); err != nil {
 			return nil, fmt.Errorf("error copying entries: %w", err)
+		}
+		if len(configs) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"config_changes"}, []string{"entry_id", "seq", "device", "format", "before", "after"}, pgx.CopyFromRows(configs)); err != nil {
+				return nil, fmt.Errorf("error copying configuration changes: %w", err)
+			}
 		}
 		if len(events) > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log_event"}, []string{"source", "event_id", "id"}, pgx.CopyFromRows(events)); err != nil {
@@ -348,19 +356,20 @@ func rowValues(e *audit.Entry, prev, hash []byte) []any {
 	}
 	return []any{e.ID, e.Timestamp, e.RecordedAt, e.UserName, e.UserIP, e.Domain, e.Application,
 		e.Workspace, e.Task, string(e.Result), e.JobID, e.Description, objects, detail,
-		e.HasConfigChange, e.Source, eventID, prev, hash}
+		e.HasConfigChange, e.Source, eventID, prev, hash, digestValue(e.ConfigDigest)}
 }
 
 func scanEntry(row pgx.Row, e *audit.Entry) error {
 	var ts, rec time.Time
 	var objects, result string
-	var detail, prev, hash []byte
+	var detail, prev, hash, digest []byte
 	var eventID *string
 	if err := row.Scan(&e.ID, &ts, &rec, &e.UserName, &e.UserIP, &e.Domain, &e.Application,
 		&e.Workspace, &e.Task, &result, &e.JobID, &e.Description, &objects, &detail,
-		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash); err != nil {
+		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash, &digest); err != nil {
 		return err
 	}
+	e.ConfigDigest = digest
 	ev := ""
 	if eventID != nil {
 		ev = *eventID
@@ -578,4 +587,41 @@ func NewSchema(ctx context.Context, url, prefix string) (string, func() error, e
 		sep = "&"
 	}
 	return url + sep + "search_path=" + schema, drop, nil
+}
+
+// digestValue stores an absent digest as NULL.
+func digestValue(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// ConfigChanges implements store.Store.
+func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) ([]audit.ConfigChange, error) {
+	e, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT device, format, before, after FROM config_changes WHERE entry_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("error reading configuration changes: %w", err)
+	}
+	cs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.ConfigChange, error) {
+		var c audit.ConfigChange
+		var before, after []byte
+		if err := r.Scan(&c.Device, &c.Format, &before, &after); err != nil {
+			return c, err
+		}
+		var err error
+		if c.Before, err = store.UnpackText(before); err != nil {
+			return c, err
+		}
+		c.After, err = store.UnpackText(after)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("error reading configuration changes: %w", err)
+	}
+	return store.CheckConfigChanges(e, cs)
 }

@@ -17,14 +17,15 @@ type scanner interface{ Scan(...any) error }
 func scanEntry(row scanner, e *audit.Entry) error {
 	var ts, rec int64
 	var objects string
-	var detail, prev, hash []byte
+	var detail, prev, hash, digest []byte
 	var eventID sql.NullString
 	var result string
 	if err := row.Scan(&e.ID, &ts, &rec, &e.UserName, &e.UserIP, &e.Domain, &e.Application,
 		&e.Workspace, &e.Task, &result, &e.JobID, &e.Description, &objects, &detail,
-		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash); err != nil {
+		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash, &digest); err != nil {
 		return err
 	}
+	e.ConfigDigest = digest
 	return store.FinishEntry(e, ts, rec, result, objects, detail, eventID.String, prev, hash)
 }
 
@@ -221,4 +222,36 @@ func (s *Store) Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) e
 		}
 		afterID = batch[len(batch)-1].ID
 	}
+}
+
+// ConfigChanges implements store.Store.
+func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) ([]audit.ConfigChange, error) {
+	e, err := s.Get(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT device, format, before, after FROM config_changes WHERE entry_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("error reading configuration changes: %w", err)
+	}
+	defer rows.Close()
+	var cs []audit.ConfigChange
+	for rows.Next() {
+		var c audit.ConfigChange
+		var before, after []byte
+		if err := rows.Scan(&c.Device, &c.Format, &before, &after); err != nil {
+			return nil, fmt.Errorf("error reading configuration changes: %w", err)
+		}
+		if c.Before, err = store.UnpackText(before); err != nil {
+			return nil, err
+		}
+		if c.After, err = store.UnpackText(after); err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return store.CheckConfigChanges(e, cs)
 }

@@ -53,6 +53,7 @@ type Store struct {
 	ckpt         *sql.DB
 	insert       *sql.Stmt // into audit_log
 	insertRecent *sql.Stmt // into audit_log_recent
+	insertConfig *sql.Stmt // into config_changes
 	lookup       *sql.Stmt
 	// recent counts the rows of audit_log_recent; only the write
 	// connection changes it, under mu.
@@ -129,12 +130,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("error optimizing database: %w", err)
 	}
 	if s.insert, err = w.PrepareContext(ctx, `INSERT INTO audit_log (`+store.Columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("error preparing insert: %w", err)
+	}
+	if s.insertConfig, err = w.PrepareContext(ctx, `INSERT INTO config_changes (entry_id, seq, device, format, before, after) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
 	if s.insertRecent, err = w.PrepareContext(ctx, `INSERT INTO audit_log_recent (`+store.Columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
@@ -337,7 +342,7 @@ func (s *Store) close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.lookup} {
+	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertConfig, s.lookup} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -381,6 +386,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		insert = tx.StmtContext(ctx, s.insert)
 	}
 	lookup := tx.StmtContext(ctx, s.lookup)
+	insertConfig := tx.StmtContext(ctx, s.insertConfig)
 	added := 0
 	now := s.now().UTC().Truncate(time.Microsecond)
 	ids := make([]int64, len(entries))
@@ -415,6 +421,11 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		lastHash, buf = audit.Seal(prev, e, buf)
 		if _, err := insert.ExecContext(ctx, rowArgs(e, prev, lastHash)...); err != nil {
 			return nil, fmt.Errorf("error inserting entry: %w", err)
+		}
+		for seq, c := range e.ConfigChanges {
+			if _, err := insertConfig.ExecContext(ctx, e.ID, seq, c.Device, c.Format, store.PackText(c.Before), store.PackText(c.After)); err != nil {
+				return nil, fmt.Errorf("error inserting configuration change: %w", err)
+			}
 		}
 		ids[i] = e.ID
 		added++
@@ -455,7 +466,7 @@ func rowArgs(e *audit.Entry, prev, hash []byte) []any {
 	}
 	return []any{e.ID, e.Timestamp.UnixMicro(), e.RecordedAt.UnixMicro(), e.UserName, e.UserIP,
 		e.Domain, e.Application, e.Workspace, e.Task, string(e.Result), e.JobID, e.Description,
-		objects, detail, e.HasConfigChange, e.Source, eventID, prev, hash}
+		objects, detail, e.HasConfigChange, e.Source, eventID, prev, hash, nilIfEmpty(e.ConfigDigest)}
 }
 
 // WatchCommits implements store.Store. Only this process writes to the
@@ -521,4 +532,12 @@ func (s *Store) InsertRaw(ctx context.Context, entries []audit.Entry, perTx int)
 		}
 	}
 	return nil
+}
+
+// nilIfEmpty stores an absent digest as NULL.
+func nilIfEmpty(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

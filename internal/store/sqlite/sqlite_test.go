@@ -106,7 +106,7 @@ func TestTamperingIsNamed(t *testing.T) {
 	}{
 		"altered":      {`UPDATE audit_log SET user_name = 'mallory' WHERE id = 5`, "entry 5"},
 		"removed":      {`DELETE FROM audit_log WHERE id = 5`, "entry 6"},
-		"inserted":     {`INSERT INTO audit_log SELECT 1000, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, NULL, prev_hash, hash FROM audit_log WHERE id = 3`, "entry 1000"},
+		"inserted":     {`INSERT INTO audit_log SELECT 1000, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, NULL, prev_hash, hash, config_digest FROM audit_log WHERE id = 3`, "entry 1000"},
 		"last removed": {`DELETE FROM audit_log WHERE id = 300`, "chain head is 300"},
 	}
 	for name, tc := range cases {
@@ -141,5 +141,40 @@ func TestTamperingIsNamed(t *testing.T) {
 				t.Fatalf("VerifyChain = %v, want an error naming %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAlteredConfigChangeIsRefused changes a stored configuration behind
+// the store's back: reading it must fail rather than show the forgery.
+func TestAlteredConfigChangeIsRefused(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := []audit.ConfigChange{{Device: "mx960-1", Format: "text", Before: "a\n", After: "b\n"}}
+	e := audit.Entry{Timestamp: time.Now().UTC(), UserName: "u", Domain: "Global", Application: "REST", Task: "Execute Script",
+		Result: audit.ResultSuccess, Source: "t", ConfigChanges: cs, HasConfigChange: true, ConfigDigest: audit.ConfigDigest(cs)}
+	ids, err := st.Append(ctx, []audit.Entry{e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE config_changes SET after = ? WHERE entry_id = ?`, store.PackText("c\n"), ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	st, err = sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.ConfigChanges(ctx, store.AllDomains, ids[0]); err == nil || !strings.Contains(err.Error(), "altered") {
+		t.Fatalf("an altered change read back with %v", err)
 	}
 }

@@ -39,6 +39,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Values", testValues},
 		{"AfterID", testAfterID},
 		{"TryLock", testTryLock},
+		{"ConfigChanges", testConfigChanges},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
 	}
@@ -484,4 +485,32 @@ func testTryLock(t *testing.T, st store.Store) {
 		t.Fatalf("TryLock after release = %v, %v", ok, err)
 	}
 	again()
+}
+
+func testConfigChanges(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	big := strings.Repeat("set interfaces ge-0/0/0 unit 0 family inet address 10.0.0.1/24\n", 20000)
+	cs := []audit.ConfigChange{
+		{Device: "mx960-1", Format: "set", Before: big, After: strings.Replace(big, "10.0.0.1", "10.0.0.2", 1)},
+		{Device: "ex4300-2", Format: "text", Before: "", After: "system { host-name ex4300-2; }\n"},
+	}
+	e := entry("super", "Apply CLI Configlet", base)
+	e.ConfigChanges, e.HasConfigChange, e.ConfigDigest = cs, true, audit.ConfigDigest(cs)
+	plain := entry("super", "Login", base)
+	ids := mustAppend(t, st, e, plain)
+	got, err := st.ConfigChanges(ctx, store.AllDomains, ids[0])
+	if err != nil || len(got) != 2 || got[0] != cs[0] || got[1] != cs[1] {
+		t.Fatalf("ConfigChanges = %d changes, %v", len(got), err)
+	}
+	if _, err := st.ConfigChanges(ctx, store.AllDomains, ids[1]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an entry without a change: %v, want ErrNotFound", err)
+	}
+	if _, err := st.ConfigChanges(ctx, store.Scope{Domains: []string{"Global/APAC"}}, ids[0]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("out of scope: %v, want ErrNotFound", err)
+	}
+	stored, _ := st.Get(ctx, store.AllDomains, ids[0])
+	if !stored.HasConfigChange || string(stored.ConfigDigest) != string(e.ConfigDigest) {
+		t.Error("the entry lost its digest")
+	}
+	verify(t, st, 2)
 }
