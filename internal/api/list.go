@@ -69,7 +69,7 @@ func ParseQuery(v url.Values) (store.Query, error) {
 	for name := range v {
 		switch name {
 		case "user_name", "user_ip", "domain", "application", "workspace", "task", "result",
-			"job_id", "from", "to", "sort", "limit", "cursor":
+			"job_id", "object", "from", "to", "sort", "limit", "cursor":
 		default:
 			return q, badRequest(name, "is not a filter of audit logs")
 		}
@@ -105,6 +105,16 @@ func ParseQuery(v url.Values) (store.Query, error) {
 	}
 	if len(q.Filter.JobID) > maxFilterValues {
 		return q, badRequest("job_id", "has more than 50 values")
+	}
+	for _, s := range v["object"] {
+		typ, name, ok := strings.Cut(s, ":")
+		if !ok || typ == "" || name == "" || len(s) > audit.MaxNameLen+audit.MaxObjectNameLen+1 {
+			return q, badRequest("object", "must be TYPE:NAME, such as Device:mx960-1")
+		}
+		q.Filter.Object = append(q.Filter.Object, store.ObjectRef{Type: typ, Name: name})
+	}
+	if len(q.Filter.Object) > maxFilterValues {
+		return q, badRequest("object", "has more than 50 values")
 	}
 	var err error
 	if q.Filter.From, err = parseTime("from", v.Get("from")); err != nil {

@@ -101,6 +101,13 @@ func (b *sqlBuilder) filter(f Filter) {
 	if f.ID > 0 {
 		b.where = append(b.where, "id = "+b.arg(f.ID))
 	}
+	if len(f.Object) > 0 {
+		var ors []string
+		for _, o := range f.Object {
+			ors = append(ors, fmt.Sprintf("(type = %s AND name = %s)", b.arg(o.Type), b.arg(o.Name)))
+		}
+		b.where = append(b.where, "id IN (SELECT entry_id FROM audit_objects WHERE "+strings.Join(ors, " OR ")+")")
+	}
 	if f.AfterID > 0 {
 		b.where = append(b.where, "id > "+b.arg(f.AfterID))
 	}

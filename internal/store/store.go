@@ -131,6 +131,8 @@ type Filter struct {
 	JobID       []int64
 	From        time.Time // inclusive; zero means unbounded
 	To          time.Time // exclusive; zero means unbounded
+	// Object selects entries that touched any of these objects.
+	Object []ObjectRef
 	// ID selects the one entry with this id; zero does not filter.
 	ID int64
 	// AfterID selects entries recorded after the entry with this id; live
@@ -153,4 +155,9 @@ type Page struct {
 	// Next and Prev continue the listing forward and backward; nil when
 	// there is nothing more in that direction.
 	Next, Prev *Cursor
+}
+
+// ObjectRef names an affected object by type and name.
+type ObjectRef struct {
+	Type, Name string
 }

@@ -86,7 +86,7 @@ var columns = []gridColumn{
 
 // gridParams are the URL parameters of the grid; anything else is refused
 // by the API's parser with a message naming it.
-var gridParams = []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "from", "to", "range", "sort", "limit"}
+var gridParams = []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "sort", "limit"}
 
 // textParams match by prefix in the grid: what a person types in a column
 // filter is the start of what they look for. A value in double quotes
@@ -170,7 +170,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		view.Filter[name] = v.Get(name)
 	}
 	view.Filter["id"] = v.Get("id")
-	for _, name := range []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "from", "to", "range", "id"} {
+	for _, name := range []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "id"} {
 		if view.Filter[name] != "" {
 			view.HasFilters = true
 			view.Keep[name] = view.Filter[name]

@@ -257,7 +257,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	now := s.now().UTC().Truncate(time.Microsecond)
 	ids := make([]int64, len(entries))
 	rows := make([][]any, 0, len(entries))
-	var events, configs [][]any
+	var events, configs, objects [][]any
 	var buf []byte
 	for i := range entries {
 		e := &entries[i]
@@ -276,6 +276,13 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		prev := lastHash
 		lastHash, buf = audit.Seal(prev, e, buf)
 		rows = append(rows, rowValues(e, prev, lastHash))
+		seen := map[store.ObjectRef]bool{}
+		for _, o := range e.AffectedObjects {
+			if k := (store.ObjectRef{Type: o.Type, Name: o.Name}); !seen[k] {
+				seen[k] = true
+				objects = append(objects, []any{o.Type, o.Name, e.Timestamp, e.ID})
+			}
+		}
 		for seq, c := range e.ConfigChanges {
 			configs = append(configs, []any{e.ID, seq, c.Device, c.Format, store.PackText(c.Before), store.PackText(c.After)})
 		}
@@ -284,6 +291,11 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	if len(rows) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_log"}, copyColumns, pgx.CopyFromRows(rows)); err != nil {
 			return nil, fmt.Errorf("error copying entries: %w", err)
+		}
+		if len(objects) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_objects"}, []string{"type", "name", "ts", "entry_id"}, pgx.CopyFromRows(objects)); err != nil {
+				return nil, fmt.Errorf("error indexing affected objects: %w", err)
+			}
 		}
 		if len(configs) > 0 {
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"config_changes"}, []string{"entry_id", "seq", "device", "format", "before", "after"}, pgx.CopyFromRows(configs)); err != nil {

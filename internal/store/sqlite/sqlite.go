@@ -54,6 +54,7 @@ type Store struct {
 	insert       *sql.Stmt // into audit_log
 	insertRecent *sql.Stmt // into audit_log_recent
 	insertConfig *sql.Stmt // into config_changes
+	insertObject *sql.Stmt // into audit_objects
 	lookup       *sql.Stmt
 	// recent counts the rows of audit_log_recent; only the write
 	// connection changes it, under mu.
@@ -135,6 +136,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
 	if s.insertConfig, err = w.PrepareContext(ctx, `INSERT INTO config_changes (entry_id, seq, device, format, before, after) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("error preparing insert: %w", err)
+	}
+	if s.insertObject, err = w.PrepareContext(ctx, `INSERT OR IGNORE INTO audit_objects (type, name, ts, entry_id) VALUES (?, ?, ?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
@@ -342,7 +347,7 @@ func (s *Store) close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertConfig, s.lookup} {
+	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertConfig, s.insertObject, s.lookup} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -387,6 +392,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	}
 	lookup := tx.StmtContext(ctx, s.lookup)
 	insertConfig := tx.StmtContext(ctx, s.insertConfig)
+	insertObject := tx.StmtContext(ctx, s.insertObject)
 	added := 0
 	now := s.now().UTC().Truncate(time.Microsecond)
 	ids := make([]int64, len(entries))
@@ -421,6 +427,11 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		lastHash, buf = audit.Seal(prev, e, buf)
 		if _, err := insert.ExecContext(ctx, rowArgs(e, prev, lastHash)...); err != nil {
 			return nil, fmt.Errorf("error inserting entry: %w", err)
+		}
+		for _, o := range e.AffectedObjects {
+			if _, err := insertObject.ExecContext(ctx, o.Type, o.Name, e.Timestamp.UnixMicro(), e.ID); err != nil {
+				return nil, fmt.Errorf("error indexing affected objects: %w", err)
+			}
 		}
 		for seq, c := range e.ConfigChanges {
 			if _, err := insertConfig.ExecContext(ctx, e.ID, seq, c.Device, c.Format, store.PackText(c.Before), store.PackText(c.After)); err != nil {

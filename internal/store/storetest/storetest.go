@@ -40,6 +40,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"AfterID", testAfterID},
 		{"TryLock", testTryLock},
 		{"ConfigChanges", testConfigChanges},
+		{"ObjectIndex", testObjectIndex},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
 	}
@@ -513,4 +514,55 @@ func testConfigChanges(t *testing.T, st store.Store) {
 		t.Error("the entry lost its digest")
 	}
 	verify(t, st, 2)
+}
+
+func testObjectIndex(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	var es []audit.Entry
+	for i := range 30 {
+		e := entry("u", "Deploy Template", base.Add(time.Duration(i)*time.Second))
+		e.AffectedObjects = []audit.Object{{Type: "Device", ID: fmt.Sprint(i % 3), Name: fmt.Sprintf("mx960-%d", i%3)},
+			{Type: "Template", Name: "ntp"}}
+		if i%2 == 0 {
+			e.Domain = "Global/EMEA"
+		}
+		es = append(es, e)
+	}
+	// Small and large appends, so that both of an engine's paths index.
+	mustAppend(t, st, es[:5]...)
+	mustAppend(t, st, es[5:]...)
+	dev1 := store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "mx960-1"}}}
+	page, err := st.List(ctx, store.AllDomains, store.Query{Filter: dev1, Sort: store.DefaultSort, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []int64
+	for i := 29; i >= 0; i-- {
+		if i%3 == 1 {
+			want = append(want, int64(i+1))
+		}
+	}
+	if got := ids(page.Entries); !slices.Equal(got, want) {
+		t.Fatalf("entries that touched Device mx960-1: %v, want %v", got, want)
+	}
+	if n, _ := st.Count(ctx, store.AllDomains, store.Filter{Object: []store.ObjectRef{{Type: "Template", Name: "ntp"}}}, 100); n != 30 {
+		t.Errorf("Template ntp touched by %d entries, want 30", n)
+	}
+	if n, _ := st.Count(ctx, store.AllDomains, store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "ntp"}}}, 100); n != 0 {
+		t.Errorf("type and name must both match: %d", n)
+	}
+	emea := store.Scope{Domains: []string{"Global/EMEA"}}
+	page, _ = st.List(ctx, emea, store.Query{Filter: dev1, Sort: store.DefaultSort, Limit: 100})
+	for _, e := range page.Entries {
+		if e.Domain != "Global/EMEA" {
+			t.Errorf("scope leaked entry %d of %s", e.ID, e.Domain)
+		}
+	}
+	if len(page.Entries) != 5 {
+		t.Errorf("%d entries of Device mx960-1 in Global/EMEA, want 5", len(page.Entries))
+	}
+	two := store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "mx960-1"}, {Type: "Device", Name: "mx960-2"}}}
+	if n, _ := st.Count(ctx, store.AllDomains, two, 100); n != 20 {
+		t.Errorf("either of two devices: %d, want 20", n)
+	}
 }
