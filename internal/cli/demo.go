@@ -120,6 +120,7 @@ func seed(ctx context.Context, srv *server.Server, gen *demo.Generator, n int, s
 	if err := demoJobs(ctx, srv.Store, history, now); err != nil {
 		return err
 	}
+	demoConfigChanges(gen, history, now)
 	for i := 0; i < len(history); i += 5000 {
 		batch := history[i:min(i+5000, len(history))]
 		for j := range batch {
@@ -151,6 +152,7 @@ func liveActivity(ctx context.Context, srv *server.Server, gen *demo.Generator, 
 		}
 		e.Source = "demo"
 		es := []audit.Entry{e}
+		demoConfigChanges(gen, es, now)
 		if err := demoJobs(ctx, srv.Store, es, now.Add(time.Hour)); err != nil {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -89,5 +90,27 @@ func advanceDemoJobs(ctx context.Context, st store.Store, now time.Time, rng *ra
 			}
 			return nil
 		})
+	}
+}
+
+// demoConfigChanges gives the recent entries of configuration tasks the
+// change they made on their device, so that "View Configuration Detail"
+// has something to show; older entries stay without, to keep the demo
+// database small.
+func demoConfigChanges(gen *demo.Generator, entries []audit.Entry, now time.Time) {
+	for i := range entries {
+		e := &entries[i]
+		if !audit.IsConfigTask(e.Task) || now.Sub(e.Timestamp) > demoJobWindow {
+			continue
+		}
+		var cs []audit.ConfigChange
+		for _, o := range e.AffectedObjects {
+			if o.Type == "Device" && len(cs) < 3 {
+				cs = append(cs, gen.ConfigChange(e.Task, o.Name))
+			}
+		}
+		if len(cs) > 0 {
+			e.ConfigChanges, e.HasConfigChange, e.ConfigDigest = cs, true, audit.ConfigDigest(cs)
+		}
 	}
 }

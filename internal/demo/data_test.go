@@ -236,3 +236,24 @@ func BenchmarkHistory(b *testing.B) {
 		NewGenerator(1).History(1000, testEnd, 7*24*time.Hour)
 	}
 }
+
+func TestConfigChangesForEveryConfigurationTask(t *testing.T) {
+	g := NewGenerator(5)
+	for _, task := range audit.ConfigTasks {
+		for i := 0; i < 6; i++ {
+			c := g.ConfigChange(task, "mx960-1")
+			if c.Before == c.After || c.Device != "mx960-1" || (c.Format != "text" && c.Format != "set") {
+				t.Fatalf("%s: %+v", task, c)
+			}
+			in := audit.Input{UserName: "u", Application: "REST", Task: task, Result: "Success"}
+			b, _ := json.Marshal(c)
+			in.ConfigChange = b
+			if _, errs := audit.Validate(in, time.Now()); errs != nil {
+				t.Fatalf("%s: the generated change is refused: %v", task, errs)
+			}
+		}
+	}
+	if !strings.HasPrefix(SetStyle(DeviceConfig("r1")), "set system host-name r1\n") {
+		t.Error("set style does not start with the host name")
+	}
+}
