@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,7 @@ func fixtureEntries(t *testing.T) []audit.Entry {
 			{Type: "Device", ID: "131075", Name: "mx-ber-core-02"},
 		},
 		AffectedObjectDetail: json.RawMessage(`{"devices":["mx-ber-core-01","mx-ber-core-02"],"changes":{"set":["system ntp server 192.0.2.1"],"delete":[]}}`),
+		ConfigChange:         json.RawMessage(fixtureConfigChange),
 	}, {
 		Timestamp:            ts(time.Date(2026, 10, 15, 10, 0, 0, 0, time.UTC)),
 		UserName:             xssUserName,
@@ -398,3 +400,21 @@ func jsString(s string) string {
 	}
 	return string(b)
 }
+
+// fixtureConfigChange is the fully populated entry's configuration change:
+// one line changed in a long configuration, so that unchanged stretches
+// are collapsed around it.
+var fixtureConfigChange = func() string {
+	before := "system {\n    host-name mx-ber-core-01;\n"
+	for i := range 40 {
+		before += fmt.Sprintf("    # filler line %d\n", i)
+	}
+	before += "    ntp {\n        server 192.0.2.1;\n    }\n"
+	for i := range 40 {
+		before += fmt.Sprintf("    # more filler %d\n", i)
+	}
+	before += "}\n"
+	after := strings.Replace(before, "server 192.0.2.1;", "server 192.0.2.99;", 1)
+	b, _ := json.Marshal(audit.ConfigChange{Device: "mx-ber-core-01", Format: "text", Before: before, After: after})
+	return string(b)
+}()

@@ -228,6 +228,18 @@
     setTimeout(poll, 3000);
   }
 
+  // Copy buttons copy the text of the element they name.
+  function setupCopy() {
+    document.querySelectorAll("[data-copy]").forEach((b) => b.addEventListener("click", async () => {
+      const src = document.getElementById(b.dataset.copy);
+      if (!src || !navigator.clipboard) return;
+      await navigator.clipboard.writeText(src.textContent);
+      const was = b.textContent;
+      b.textContent = "Copied";
+      setTimeout(() => { b.textContent = was; }, 1500);
+    }));
+  }
+
   function start() {
     localizeTimes(document);
     setupFilters();
@@ -237,6 +249,7 @@
     setupKeys();
     setupLive();
     setupJobProgress();
+    setupCopy();
     document.documentElement.dataset.ready = "1";
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
