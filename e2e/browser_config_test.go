@@ -46,8 +46,8 @@ func TestBrowserConfigurationDetails(t *testing.T) {
 	p.do("expand the context", chromedp.Click(chromedp.CSS(".unified-view details summary")))
 	p.waitFor("context shown", `document.querySelector(".unified-view details").open && document.querySelector(".unified-view details tr").checkVisibility()`)
 	// Side by side.
-	p.do("side by side", chromedp.Click(chromedp.CSS(`label[for$="-split"]`)))
-	p.waitFor("split view shown", `getComputedStyle(document.querySelector(".split-view")).display !== "none" && getComputedStyle(document.querySelector(".unified-view")).display === "none"`)
+	p.load("side by side", chromedp.Click(chromedp.CSS(`a[id$="-split"]`)))
+	p.waitFor("split view shown", `!!document.querySelector(".split-view") && !document.querySelector(".unified-view")`)
 	if n := count(".split-view tbody.hunk td.code.del"); n != 1 {
 		t.Errorf("side by side marks %d removed lines, want 1", n)
 	}

@@ -187,23 +187,51 @@ func Validate(in Input, now time.Time) (Entry, []FieldError) {
 	return e, nil
 }
 
-// enrichDescription writes the sentence Junos Space writes for configlet
-// tasks reported without a description, naming the configlet and the device.
+// DescriptionRule writes the description of an entry that arrives
+// without one: for entries of Task from Application (any application when
+// empty) that touched an object of each of the Needs types, Format is
+// filled with the first such object's name of each type, in order.
+type DescriptionRule struct {
+	Task, Application string
+	Needs             []string
+	Format            string
+}
+
+// DescriptionRules are the rules Logbook applies. Junos Space writes the
+// first two for configlets applied or validated through its REST API;
+// other tasks can join with a line here.
+var DescriptionRules = []DescriptionRule{
+	{Task: "Apply CLI Configlet", Application: "REST", Needs: []string{"Configlet", "Device"},
+		Format: "Apply CLI Configlet operation initiated for the configlet %s on the device %s."},
+	{Task: "Validate CLI Configlet", Application: "REST", Needs: []string{"Configlet", "Device"},
+		Format: "Validate CLI Configlet operation initiated for the configlet %s on the device %s."},
+}
+
+// enrichDescription applies the first rule that fits an entry without a
+// description.
 func enrichDescription(e *Entry) {
-	if e.Description != "" || (e.Task != "Apply CLI Configlet" && e.Task != "Validate CLI Configlet") {
+	if e.Description != "" {
 		return
 	}
-	var configlet, device string
-	for _, o := range e.AffectedObjects {
-		switch {
-		case o.Type == "Configlet" && configlet == "":
-			configlet = o.Name
-		case o.Type == "Device" && device == "":
-			device = o.Name
+rules:
+	for _, r := range DescriptionRules {
+		if r.Task != e.Task || (r.Application != "" && r.Application != e.Application) {
+			continue
 		}
-	}
-	if configlet != "" && device != "" {
-		e.Description = fmt.Sprintf("%s operation initiated for the configlet %s on the device %s.", e.Task, configlet, device)
+		args := make([]any, len(r.Needs))
+		for k, typ := range r.Needs {
+			for _, o := range e.AffectedObjects {
+				if o.Type == typ {
+					args[k] = o.Name
+					break
+				}
+			}
+			if args[k] == nil {
+				continue rules
+			}
+		}
+		e.Description = fmt.Sprintf(r.Format, args...)
+		return
 	}
 }
 

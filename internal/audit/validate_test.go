@@ -333,9 +333,17 @@ func TestEnrichDescription(t *testing.T) {
 		{"no objects", "Apply CLI Configlet", "", nil, ""},
 		{"other task", "Deploy Template", "", []Object{device, configlet}, ""},
 	}
+	// The rule is for entries reported through the REST API.
+	in := validInput()
+	in.Application, in.Task, in.AffectedObjects = "Network Management Platform", "Apply CLI Configlet", []Object{device, configlet}
+	in.Description = ""
+	if e, _ := Validate(in, now); e.Description != "" {
+		t.Errorf("an entry from another application was described: %q", e.Description)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := validInput()
+			in.Application = "REST"
 			in.Task, in.Description, in.AffectedObjects = tt.task, tt.description, tt.objects
 			e, errs := Validate(in, now)
 			if errs != nil {

@@ -47,6 +47,7 @@ type cfgDevice struct {
 
 type configView struct {
 	base
+	Split   bool // side by side rather than unified
 	Entry   audit.Entry
 	Devices []cfgDevice
 	BackURL string
@@ -72,7 +73,9 @@ func gapLines(before []string, g configdiff.Gap) []cfgLine {
 	return out
 }
 
-func deviceView(id int64, i int, c audit.ConfigChange) cfgDevice {
+// deviceView builds one device's diff for the chosen view only: a 1 MiB
+// configuration rendered both ways made pages of 6 MB.
+func deviceView(id int64, i int, c audit.ConfigChange, split bool) cfgDevice {
 	d := configdiff.Compute(c.Before, c.After, diffContext)
 	v := cfgDevice{Index: i, Device: c.Device, Format: c.Format, Stats: d.Stats, Binary: d.Binary,
 		LineEndingsChanged: d.LineEndingsChanged, Base: fmt.Sprintf("/audit-logs/%d/config-change/%d", id, i)}
@@ -83,8 +86,12 @@ func deviceView(id int64, i int, c audit.ConfigChange) cfgDevice {
 		if h < len(d.Gaps) {
 			b.Gap = gapLines(before, d.Gaps[h])
 		}
-		for _, l := range hunk.Lines {
-			b.Unified = append(b.Unified, lineOf(l))
+		if !split {
+			for _, l := range hunk.Lines {
+				b.Unified = append(b.Unified, lineOf(l))
+			}
+			v.Blocks = append(v.Blocks, b)
+			continue
 		}
 		for _, r := range configdiff.SideBySide(hunk) {
 			var row cfgRow
@@ -118,9 +125,10 @@ func (h *Handler) showConfigChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := configView{base: base{Title: "Configuration Details " + strconv.FormatInt(id, 10), Nav: "audit-logs"}, Entry: e,
+		Split:   r.URL.Query().Get("view") == "split",
 		BackURL: withBack("/audit-logs/"+strconv.FormatInt(id, 10), backURL(r))}
 	for i, c := range cs {
-		v.Devices = append(v.Devices, deviceView(id, i, c))
+		v.Devices = append(v.Devices, deviceView(id, i, c, v.Split))
 	}
 	h.render(w, r, http.StatusOK, "configchange", "", &v)
 }

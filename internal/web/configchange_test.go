@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -83,5 +84,37 @@ func TestConfigurationDetails(t *testing.T) {
 	}
 	if status, _, _ := get(t, f.url+"/api/v1/audit-logs/"+strconv.FormatInt(ids[1], 10)+"/config-change"); status != 404 {
 		t.Errorf("API, entry without a change: %d", status)
+	}
+}
+
+// BenchmarkConfigPage1MiB renders the Configuration Details page of two
+// 1 MiB configurations that differ in 1% of their lines, through HTTP:
+// reading, checking the digest, diffing and rendering.
+func BenchmarkConfigPage1MiB(b *testing.B) {
+	f := newFixture(b, 0)
+	var before, after strings.Builder
+	for i := 0; before.Len() < 1<<20; i++ {
+		line := "    interfaces ge-0/0/" + strconv.Itoa(i%48) + " unit " + strconv.Itoa(i) + " family inet address 10." + strconv.Itoa(i%250) + ".0.1/30;\n"
+		before.WriteString(line)
+		if i%100 == 7 {
+			line = strings.Replace(line, "/30", "/31", 1)
+		}
+		after.WriteString(line)
+	}
+	cs := []audit.ConfigChange{{Device: "mx960-1", Format: "text", Before: before.String(), After: after.String()}}
+	ids := f.submit(b, audit.Entry{UserName: "ann", Application: "REST", Task: "Deploy Device Configuration", Result: audit.ResultSuccess,
+		ConfigChanges: cs, HasConfigChange: true, ConfigDigest: audit.ConfigDigest(cs)})
+	url := f.url + "/audit-logs/" + strconv.FormatInt(ids[0], 10) + "/config-change"
+	for b.Loop() {
+		resp, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			b.Fatal(resp.Status)
+		}
+		b.ReportMetric(float64(n), "bytes/page")
 	}
 }
