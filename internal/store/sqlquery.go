@@ -17,6 +17,8 @@ type Dialect struct {
 	Placeholder func(n int) string
 	// TimeArg converts a time to the engine's timestamp parameter.
 	TimeArg func(time.Time) any
+	// Micros is the SQL expression of ts in microseconds since the epoch.
+	Micros string
 }
 
 // Columns are the audit log columns every listing reads, in scan order.
@@ -280,6 +282,38 @@ func (d Dialect) ValuesSQL(scope Scope, field SortField, limit int, tables ...st
 			first, next, b.arg(limit), i)
 	}
 	return "SELECT DISTINCT x FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u ORDER BY x LIMIT " + b.arg(limit), b.args, nil
+}
+
+// StatsSQL builds the counts of a column's values over every table.
+func (d Dialect) StatsSQL(scope Scope, f Filter, by SortField, top int, tables ...string) (string, []any, error) {
+	col, ok := sortColumns[by]
+	if !ok || by == SortID || by == SortTimestamp || by == SortJobID {
+		return "", nil, fmt.Errorf("%q is not a column to group by", by)
+	}
+	b := &sqlBuilder{d: d}
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		b.where = b.where[:0]
+		b.scope(scope)
+		b.filter(f)
+		parts[i] = "SELECT " + col + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + col
+	}
+	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS g GROUP BY k ORDER BY n DESC, k LIMIT " + b.arg(top), b.args, nil
+}
+
+// HistogramSQL builds the counts per interval over every table.
+func (d Dialect) HistogramSQL(scope Scope, f Filter, interval time.Duration, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d}
+	step := interval.Microseconds()
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		b.where = b.where[:0]
+		b.scope(scope)
+		b.filter(f)
+		bucket := fmt.Sprintf("(%s / %d) * %d", d.Micros, step, step)
+		parts[i] = "SELECT " + bucket + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + bucket
+	}
+	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS h GROUP BY k ORDER BY k", b.args
 }
 
 // PageFrom turns the rows a ListSQL query returned into a page with its

@@ -50,6 +50,14 @@ type Store interface {
 	// regardless of scope; it serves chain verification and export.
 	Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error
 
+	// Stats counts the entries scope allows and f selects by the values of
+	// a text column, most frequent first, at most top groups.
+	Stats(ctx context.Context, scope Scope, f Filter, by SortField, top int) ([]Group, error)
+
+	// Histogram counts the entries scope allows and f selects per interval
+	// (aligned to the Unix epoch), for intervals that have any.
+	Histogram(ctx context.Context, scope Scope, f Filter, interval time.Duration) ([]Bucket, error)
+
 	// ConfigChanges returns the configuration changes of an entry scope
 	// allows (ErrNotFound otherwise), checked against the digest the hash
 	// chain covers: an altered change is an error, never shown as true.
@@ -160,4 +168,16 @@ type Page struct {
 // ObjectRef names an affected object by type and name.
 type ObjectRef struct {
 	Type, Name string
+}
+
+// Group is one value of a column and how many entries have it.
+type Group struct {
+	Key   string `json:"key"`
+	Count int64  `json:"count"`
+}
+
+// Bucket is the number of entries in the interval starting at Start.
+type Bucket struct {
+	Start time.Time `json:"start"`
+	Count int64     `json:"count"`
 }

@@ -58,7 +58,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 	s := auth.FromContext(r.Context()).Subject
 	switch {
 	case s.Can(access.ViewAuditLogs):
-		http.Redirect(w, r, "/audit-logs", http.StatusFound)
+		http.Redirect(w, r, "/statistics", http.StatusFound)
 	case s.Can(access.ManageUsers):
 		http.Redirect(w, r, "/admin/users", http.StatusFound)
 	default:

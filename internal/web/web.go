@@ -27,7 +27,7 @@ import (
 var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
-var pages = []string{"auditlogs", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens"}
+var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens"}
 
 // Handler serves the UI.
 type Handler struct {
@@ -52,7 +52,7 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
 	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}}
-	funcs := template.FuncMap{"asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime}
+	funcs := template.FuncMap{"asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
@@ -72,6 +72,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /logout", h.logout)
 	mux.HandleFunc("GET /account", h.signedIn(h.showAccount))
 	mux.HandleFunc("POST /account/password", h.signedIn(h.changePassword))
+	mux.HandleFunc("GET /statistics", h.need(access.ViewAuditLogs, h.showStatistics))
 	mux.HandleFunc("GET /audit-logs", h.need(access.ViewAuditLogs, h.showAuditLogs))
 	mux.HandleFunc("GET /audit-logs/live", h.need(access.ViewAuditLogs, h.streamNewCount))
 	mux.HandleFunc("GET /audit-logs/{id}", h.need(access.ViewAuditLogs, h.showAuditLog))

@@ -87,7 +87,7 @@ func TestPages(t *testing.T) {
 		want       []string
 		notWant    []string
 	}{
-		{"root redirects to the grid", "/", 200, []string{`<table class="grid" id="grid"`}, nil},
+		{"root redirects audit administrators to the statistics", "/", 200, []string{`id="active-users"`, `id="by-task"`, `id="timeline"`}, nil},
 		{"grid", "/audit-logs", 200, []string{"Audit Log ID", "User Name", "User IP", "Application", "Task", "Timestamp", "Result", "Job ID", "Description",
 			`<time datetime="`, `aria-sort="descending"`, `id="next"`, "entries", `data-url="/audit-logs/live?`}, []string{probe, "<script>alert"}},
 		{"grid escapes values", "/audit-logs?user_name=mallory", 200, []string{"&lt;script&gt;alert(1)&lt;/script&gt;", "1 entry match"}, []string{probe, "<img src=x"}},

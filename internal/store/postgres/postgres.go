@@ -52,6 +52,7 @@ type Store struct {
 var dialect = store.Dialect{
 	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
 	TimeArg:     func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
+	Micros:      "(extract(epoch from ts) * 1000000)::bigint",
 }
 
 var tables = []string{"audit_log"}
@@ -636,4 +637,43 @@ func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) 
 		return nil, fmt.Errorf("error reading configuration changes: %w", err)
 	}
 	return store.CheckConfigChanges(e, cs)
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by store.SortField, top int) ([]store.Group, error) {
+	query, args, err := dialect.StatsSQL(scope, f, by, top, tables...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error counting groups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Group, error) {
+		var g store.Group
+		err := r.Scan(&g.Key, &g.Count)
+		return g, err
+	})
+	if out == nil {
+		out = []store.Group{}
+	}
+	return out, err
+}
+
+// Histogram implements store.Store.
+func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter, interval time.Duration) ([]store.Bucket, error) {
+	query, args := dialect.HistogramSQL(scope, f, interval, tables...)
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error counting per interval: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Bucket, error) {
+		var k, n int64
+		err := r.Scan(&k, &n)
+		return store.Bucket{Start: time.UnixMicro(k).UTC(), Count: n}, err
+	})
+	if out == nil {
+		out = []store.Bucket{}
+	}
+	return out, err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/store"
@@ -254,4 +255,45 @@ func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) 
 		return nil, err
 	}
 	return store.CheckConfigChanges(e, cs)
+}
+
+// Stats implements store.Store.
+func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by store.SortField, top int) ([]store.Group, error) {
+	query, args, err := dialect.StatsSQL(scope, f, by, top, tables...)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error counting groups: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Group{}
+	for rows.Next() {
+		var g store.Group
+		if err := rows.Scan(&g.Key, &g.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// Histogram implements store.Store.
+func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter, interval time.Duration) ([]store.Bucket, error) {
+	query, args := dialect.HistogramSQL(scope, f, interval, tables...)
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error counting per interval: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Bucket{}
+	for rows.Next() {
+		var k, n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out = append(out, store.Bucket{Start: time.UnixMicro(k).UTC(), Count: n})
+	}
+	return out, rows.Err()
 }

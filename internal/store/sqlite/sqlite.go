@@ -76,6 +76,7 @@ var tables = []string{"audit_log", "audit_log_recent"}
 var dialect = store.Dialect{
 	Placeholder: func(int) string { return "?" },
 	TimeArg:     func(t time.Time) any { return t.UnixMicro() },
+	Micros:      "ts",
 }
 
 // Options tune Open. The zero value is the production setting.
