@@ -12,7 +12,7 @@ import (
 type bar struct {
 	Label string
 	Count int64
-	Width float64 // percent of the chart's width (the widest bar takes 48)
+	Width float64 // percent of the chart's width (the widest bar takes 44)
 	Y     int
 	URL   string
 }
@@ -94,7 +94,7 @@ func (h *Handler) showStatistics(w http.ResponseWriter, r *http.Request) {
 			if label == "" {
 				label = "(none)"
 			}
-			c.Bars = append(c.Bars, bar{Label: label, Count: g.Count, Width: 48 * float64(g.Count) / float64(most), Y: i * 24,
+			c.Bars = append(c.Bars, bar{Label: label, Count: g.Count, Width: 44 * float64(g.Count) / float64(most), Y: i * 24,
 				URL: "/audit-logs?" + q.Encode()})
 		}
 		return c, nil
