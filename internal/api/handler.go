@@ -49,6 +49,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/audit-logs", h.need(access.IngestAuditLogs, h.ingestAuditLogs))
 	mux.HandleFunc("GET /api/v1/audit-logs", h.need(access.ViewAuditLogs, h.listAuditLogs))
 	mux.HandleFunc("GET /api/v1/audit-logs/stats", h.need(access.ViewAuditLogs, h.auditLogStats))
+	mux.HandleFunc("GET /api/v1/audit-logs/export", h.needStream(access.ExportAuditLogs, h.exportAuditLogs))
 	mux.HandleFunc("GET /api/v1/audit-logs/{id}", h.need(access.ViewAuditLogs, h.getAuditLog))
 	mux.HandleFunc("GET /api/v1/audit-logs/{id}/config-change", h.need(access.ViewAuditLogs, h.getConfigChange))
 	mux.HandleFunc("POST /api/v1/users", h.need(access.ManageUsers, h.createUser))

@@ -63,6 +63,7 @@ type gridView struct {
 	ClearURL     string
 	FirstURL     string
 	LiveURL      string
+	ExportURL    string
 	FilterError  string
 	Empty        bool
 	HasFilters   bool
@@ -108,6 +109,27 @@ var pageSizes = []int{25, 50, 100, 200}
 // gridQuery turns the grid's URL parameters into a store query through the
 // API's parser, so that the grid and the API filter alike.
 func gridQuery(v url.Values, now time.Time) (store.Query, error) {
+	apiv, err := apiValues(v, now)
+	if err != nil {
+		return store.Query{}, err
+	}
+	q, err := api.ParseQuery(apiv)
+	if err != nil {
+		return q, err
+	}
+	if s := v.Get("id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return q, errors.New("id: must be a positive integer")
+		}
+		q.Filter.ID = id
+	}
+	return q, nil
+}
+
+// apiValues translates the grid's parameters into the API's: text filters
+// match by prefix, a quick range becomes a from time.
+func apiValues(v url.Values, now time.Time) (url.Values, error) {
 	apiv := url.Values{}
 	for name, vals := range v {
 		switch name {
@@ -140,24 +162,13 @@ func gridQuery(v url.Values, now time.Time) (store.Query, error) {
 			}
 		}
 		if !found {
-			return store.Query{}, errors.New("range: must be one of 1h, 24h, 7d, 30d")
+			return nil, errors.New("range: must be one of 1h, 24h, 7d, 30d")
 		}
 	}
 	if apiv.Get("limit") == "" {
 		apiv.Set("limit", "50")
 	}
-	q, err := api.ParseQuery(apiv)
-	if err != nil {
-		return q, err
-	}
-	if s := v.Get("id"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			return q, errors.New("id: must be a positive integer")
-		}
-		q.Filter.ID = id
-	}
-	return q, nil
+	return apiv, nil
 }
 
 func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
@@ -257,6 +268,12 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		view.Columns = append(view.Columns, c)
 	}
 	view.Limit = q.Limit
+	if ev, err := apiValues(v, h.now()); err == nil {
+		ev.Del("limit")
+		ev.Del("cursor")
+		ev.Set("format", "csv")
+		view.ExportURL = "/api/v1/audit-logs/export?" + ev.Encode()
+	}
 	if err != nil {
 		view.Limit = 50
 		view.FilterError = err.Error()

@@ -112,6 +112,7 @@ type viewer struct {
 	SignedIn            bool
 	CanAudit, CanAdmin  bool
 	CanUsers, CanTokens bool
+	CanExport           bool
 }
 
 func viewerOf(r *http.Request) viewer {
@@ -119,7 +120,7 @@ func viewerOf(r *http.Request) viewer {
 	s := req.Subject
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
-		CanTokens: s.Can(access.ManageTokens), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
+		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
 }
 
 // render writes page p inside the layout, or only the named block.

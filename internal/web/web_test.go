@@ -247,3 +247,20 @@ func BenchmarkGridFirstPage(b *testing.B) {
 		})
 	}
 }
+
+func TestGridExportLinkKeepsTheSearch(t *testing.T) {
+	f := newFixture(t, 0)
+	f.submit(t, audit.Entry{UserName: "netops1", Application: "REST", Task: "Login", Result: audit.ResultSuccess},
+		audit.Entry{UserName: "admin", Application: "REST", Task: "Login", Result: audit.ResultSuccess})
+	_, body, _ := get(t, f.url+"/audit-logs?user_name=net&result=Success")
+	i := strings.Index(body, `id="export-csv"`)
+	if i < 0 {
+		t.Fatal("no Export CSV link")
+	}
+	start := strings.LastIndex(body[:i], `href="`) + len(`href="`)
+	href := strings.ReplaceAll(body[start:start+strings.Index(body[start:], `"`)], "&amp;", "&")
+	status, csv, _ := get(t, f.url+href)
+	if status != 200 || !strings.Contains(csv, "netops1") || strings.Contains(csv, "admin") {
+		t.Fatalf("export of the grid's search (%s): %d\n%s", href, status, csv)
+	}
+}
