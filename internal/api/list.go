@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -69,7 +71,7 @@ func ParseQuery(v url.Values) (store.Query, error) {
 	for name := range v {
 		switch name {
 		case "user_name", "user_ip", "domain", "application", "workspace", "task", "result",
-			"job_id", "object", "from", "to", "sort", "limit", "cursor":
+			"job_id", "object", "from", "to", "q", "sort", "limit", "cursor":
 		default:
 			return q, badRequest(name, "is not a filter of audit logs")
 		}
@@ -115,6 +117,22 @@ func ParseQuery(v url.Values) (store.Query, error) {
 	}
 	if len(q.Filter.Object) > maxFilterValues {
 		return q, badRequest("object", "has more than 50 values")
+	}
+	if s := v.Get("q"); s != "" {
+		sq, err := search.Parse(s, time.Now(), time.UTC)
+		if err != nil {
+			var se *search.SyntaxError
+			if errors.As(err, &se) {
+				pos := se.Pos
+				return q, &Error{Status: http.StatusBadRequest, Message: "q: " + se.Error(), Position: &pos,
+					Fields: []audit.FieldError{{Field: "q", Reason: se.Error()}}}
+			}
+			return q, badRequest("q", err.Error())
+		}
+		if err := store.CheckSearch(&sq); err != nil {
+			return q, badRequest("q", strings.TrimPrefix(err.Error(), store.ErrUnsupportedSearch.Error()+": "))
+		}
+		q.Filter.Search = &sq
 	}
 	var err error
 	if q.Filter.From, err = parseTime("from", v.Get("from")); err != nil {

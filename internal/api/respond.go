@@ -21,6 +21,8 @@ type Error struct {
 	Fields  []audit.FieldError `json:"fields,omitempty"`
 	// State is a job's current state when a transition was refused.
 	State string `json:"state,omitempty"`
+	// Position is the byte offset of a search's syntax error.
+	Position *int `json:"position,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -19,6 +19,8 @@ type Dialect struct {
 	TimeArg func(time.Time) any
 	// Micros is the SQL expression of ts in microseconds since the epoch.
 	Micros string
+	// ILike is the case-insensitive LIKE operator.
+	ILike string
 }
 
 // Columns are the audit log columns every listing reads, in scan order.
@@ -109,6 +111,9 @@ func (b *sqlBuilder) filter(f Filter) {
 			ors = append(ors, fmt.Sprintf("(type = %s AND name = %s)", b.arg(o.Type), b.arg(o.Name)))
 		}
 		b.where = append(b.where, "id IN (SELECT entry_id FROM audit_objects WHERE "+strings.Join(ors, " OR ")+")")
+	}
+	if f.Search != nil {
+		b.search(f.Search)
 	}
 	if f.AfterID > 0 {
 		b.where = append(b.where, "id > "+b.arg(f.AfterID))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 )
 
 // Sentinel errors. Engines wrap their native errors in these so that callers
@@ -141,6 +142,8 @@ type Filter struct {
 	To          time.Time // exclusive; zero means unbounded
 	// Object selects entries that touched any of these objects.
 	Object []ObjectRef
+	// Search is a parsed search (the q= parameter); nil does not filter.
+	Search *search.Query
 	// ID selects the one entry with this id; zero does not filter.
 	ID int64
 	// AfterID selects entries recorded after the entry with this id; live

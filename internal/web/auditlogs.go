@@ -10,6 +10,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -64,6 +65,7 @@ type gridView struct {
 	FirstURL     string
 	LiveURL      string
 	ExportURL    string
+	SearchFields []string
 	FilterError  string
 	Empty        bool
 	HasFilters   bool
@@ -87,7 +89,7 @@ var columns = []gridColumn{
 
 // gridParams are the URL parameters of the grid; anything else is refused
 // by the API's parser with a message naming it.
-var gridParams = []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "sort", "limit"}
+var gridParams = []string{"q", "user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "sort", "limit"}
 
 // textParams match by prefix in the grid: what a person types in a column
 // filter is the start of what they look for. A value in double quotes
@@ -175,13 +177,13 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	page, _ := strconv.Atoi(v.Get("p"))
 	page = max(page, 1)
-	view := gridView{base: base{Title: "Audit Log", Nav: "audit-logs"}, Results: audit.Results, PageSizes: pageSizes,
+	view := gridView{base: base{Title: "Audit Log", Nav: "audit-logs"}, Results: audit.Results, PageSizes: pageSizes, SearchFields: search.Fields(),
 		Filter: map[string]string{}, Keep: map[string]string{}, Page: page}
 	for _, name := range gridParams {
 		view.Filter[name] = v.Get(name)
 	}
 	view.Filter["id"] = v.Get("id")
-	for _, name := range []string{"user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "id"} {
+	for _, name := range []string{"q", "user_name", "user_ip", "domain", "application", "workspace", "task", "result", "job_id", "object", "from", "to", "range", "id"} {
 		if view.Filter[name] != "" {
 			view.HasFilters = true
 			view.Keep[name] = view.Filter[name]

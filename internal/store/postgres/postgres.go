@@ -53,6 +53,7 @@ var dialect = store.Dialect{
 	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
 	TimeArg:     func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
 	Micros:      "(extract(epoch from ts) * 1000000)::bigint",
+	ILike:       "ILIKE",
 }
 
 var tables = []string{"audit_log"}

@@ -77,6 +77,7 @@ var dialect = store.Dialect{
 	Placeholder: func(int) string { return "?" },
 	TimeArg:     func(t time.Time) any { return t.UnixMicro() },
 	Micros:      "ts",
+	ILike:       "LIKE", // case-insensitive for ASCII in SQLite
 }
 
 // Options tune Open. The zero value is the production setting.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -42,6 +43,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ConfigChanges", testConfigChanges},
 		{"ObjectIndex", testObjectIndex},
 		{"StatsAndHistogram", testStats},
+		{"Search", testSearch},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
 	}
@@ -624,5 +626,73 @@ func testStats(t *testing.T, st store.Store) {
 	}
 	if n != int64(len(es)) {
 		t.Errorf("histogram counts %d entries, want %d", n, len(es))
+	}
+}
+
+// testSearch runs every operator of the search language; each engine must
+// select exactly the entries a plain Go predicate selects.
+func testSearch(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	es := corpus(t, st, 150)
+	for i := range es {
+		es[i].ID = int64(i + 1)
+	}
+	has := func(e audit.Entry, w string) bool {
+		w = strings.ToLower(w)
+		return strings.Contains(strings.ToLower(e.Description), w) || strings.Contains(strings.ToLower(e.Task), w) ||
+			strings.Contains(strings.ToLower(e.UserName), w)
+	}
+	cases := []struct {
+		q    string
+		want func(e audit.Entry) bool
+	}{
+		{`user:jdoe`, func(e audit.Entry) bool { return e.UserName == "jdoe" }},
+		{`user:net*`, func(e audit.Entry) bool { return strings.HasPrefix(e.UserName, "net") }},
+		{`-user:jdoe`, func(e audit.Entry) bool { return e.UserName != "jdoe" }},
+		{`task:"Apply CLI Configlet",Login`, func(e audit.Entry) bool { return e.Task == "Apply CLI Configlet" || e.Task == "Login" }},
+		{`result:failure`, func(e audit.Entry) bool { return e.Result == audit.ResultFailure }},
+		{`result:Job\ Scheduled -domain:Global/EMEA*`, func(e audit.Entry) bool {
+			return e.Result == audit.ResultJobScheduled && !strings.HasPrefix(e.Domain, "Global/EMEA")
+		}},
+		{`ip:10.0.1.0/24`, func(e audit.Entry) bool { return strings.HasPrefix(e.UserIP, "10.0.1.") }},
+		{`ip:10.0.0.0/23`, func(e audit.Entry) bool {
+			return strings.HasPrefix(e.UserIP, "10.0.0.") || strings.HasPrefix(e.UserIP, "10.0.1.")
+		}},
+		{`ip:10.0.2.3`, func(e audit.Entry) bool { return e.UserIP == "10.0.2.3" }},
+		{`job:360449`, func(e audit.Entry) bool { return e.JobID == 360449 }},
+		{`after:2026-11-25T10:00:20Z before:2026-11-25T10:00:40Z`, func(e audit.Entry) bool {
+			return !e.Timestamp.Before(base.Add(20*time.Second)) && e.Timestamp.Before(base.Add(40*time.Second))
+		}},
+		{`id:7`, func(e audit.Entry) bool { return e.ID == 7 }},
+		{`älva`, func(e audit.Entry) bool { return e.UserName == "älva" }},
+		{`template`, func(e audit.Entry) bool { return has(e, "template") }},
+		{`deploy -netops1`, func(e audit.Entry) bool { return has(e, "deploy") && !has(e, "netops1") }},
+		{`"Execute Script by"`, func(e audit.Entry) bool { return has(e, "Execute Script by") }},
+		{`100%`, func(audit.Entry) bool { return false }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.q, func(t *testing.T) {
+			sq, err := search.Parse(tc.q, base.Add(time.Hour), time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := store.Filter{Search: &sq}
+			page, err := st.List(ctx, store.AllDomains, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []audit.Entry
+			for _, e := range es {
+				if tc.want(e) {
+					want = append(want, e)
+				}
+			}
+			if got, w := ids(page.Entries), expected(want, store.DefaultSort); !slices.Equal(got, w) {
+				t.Fatalf("got %v\nwant %v", got, w)
+			}
+			if n, err := st.Count(ctx, store.AllDomains, f, 1000); err != nil || n != len(want) {
+				t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
+			}
+		})
 	}
 }

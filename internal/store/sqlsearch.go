@@ -1,0 +1,146 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/logbookhq/logbook/internal/search"
+)
+
+// maxCIDRPrefixes bounds the text prefixes an IPv4 CIDR expands to.
+const maxCIDRPrefixes = 256
+
+// ErrUnsupportedSearch is a search the stores cannot answer yet.
+var ErrUnsupportedSearch = errors.New("unsupported search")
+
+// CheckSearch reports a search the stores cannot compile, before any query
+// runs, so that the caller can answer 400.
+func CheckSearch(q *search.Query) error {
+	for _, t := range q.Terms {
+		for _, v := range t.Values {
+			if t.Field == search.FieldUserIP && v.Prefix4CIDR.IsValid() {
+				if _, err := cidrPrefixes(v.Prefix4CIDR); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// cidrPrefixes turns an IPv4 prefix into the text prefixes of the
+// addresses it holds, as Logbook stores them ("172.16." for /16): the
+// octet-aligned prefixes that cover it exactly.
+func cidrPrefixes(p netip.Prefix) ([]string, error) {
+	if !p.Addr().Is4() {
+		return nil, fmt.Errorf("%w: ip: IPv6 networks are not searchable yet; give an IPv6 address or its first groups with *", ErrUnsupportedSearch)
+	}
+	bits := p.Bits()
+	aligned := (bits + 7) / 8 * 8
+	count := 1 << (aligned - bits)
+	if count > maxCIDRPrefixes {
+		return nil, fmt.Errorf("%w: ip: the network is too wide; use at least a /%d", ErrUnsupportedSearch, aligned-8)
+	}
+	a := p.Masked().Addr().As4()
+	octets := aligned / 8
+	out := make([]string, 0, count)
+	for i := 0; i < count; i++ {
+		b := a
+		if octets > 0 {
+			b[octets-1] += byte(i)
+		}
+		var parts []string
+		for k := 0; k < octets; k++ {
+			parts = append(parts, fmt.Sprint(b[k]))
+		}
+		if octets == 4 {
+			out = append(out, strings.Join(parts, "."))
+		} else {
+			out = append(out, strings.Join(parts, ".")+".")
+		}
+	}
+	if bits == 0 {
+		return []string{""}, nil
+	}
+	return out, nil
+}
+
+// likeEscape escapes the LIKE wildcards of s.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// textColumns are the columns free words are looked for in.
+var textColumns = []string{"description", "task", "user_name", "affected_objects"}
+
+// search adds the conditions of a parsed search query.
+func (b *sqlBuilder) search(q *search.Query) {
+	for _, t := range q.Terms {
+		var ors []string
+		for _, v := range t.Values {
+			ors = append(ors, b.term(t.Field, v)...)
+		}
+		cond := "(" + strings.Join(ors, " OR ") + ")"
+		if t.Negate {
+			cond = "NOT " + cond
+		}
+		b.where = append(b.where, cond)
+	}
+	for _, w := range q.Words {
+		pattern := "%" + likeEscape(w.Text) + "%"
+		var ors []string
+		for _, col := range textColumns {
+			ors = append(ors, fmt.Sprintf("%s %s %s ESCAPE '\\'", col, b.d.ILike, b.arg(pattern)))
+		}
+		cond := "(" + strings.Join(ors, " OR ") + ")"
+		if w.Negate {
+			cond = "NOT " + cond
+		}
+		b.where = append(b.where, cond)
+	}
+}
+
+// term is the SQL of one value of a field term (alternatives).
+func (b *sqlBuilder) term(f search.Field, v search.Value) []string {
+	text := func(col string) []string {
+		if v.Prefix {
+			return []string{fmt.Sprintf("(%s >= %s AND %s < %s)", col, b.arg(v.Text), col, b.arg(v.Text+prefixEnd))}
+		}
+		return []string{fmt.Sprintf("%s = %s", col, b.arg(v.Text))}
+	}
+	switch f {
+	case search.FieldUserName, search.FieldDomain, search.FieldApplication, search.FieldWorkspace,
+		search.FieldTask, search.FieldResult, search.FieldSource:
+		return text(string(f))
+	case search.FieldUserIP:
+		if v.Prefix4CIDR.IsValid() {
+			ps, err := cidrPrefixes(v.Prefix4CIDR)
+			if err != nil {
+				return []string{"1 = 0"} // CheckSearch refuses it before queries run
+			}
+			var out []string
+			for _, p := range ps {
+				if strings.HasSuffix(p, ".") || p == "" {
+					out = append(out, fmt.Sprintf("(user_ip >= %s AND user_ip < %s)", b.arg(p), b.arg(p+prefixEnd)))
+				} else {
+					out = append(out, "user_ip = "+b.arg(p))
+				}
+			}
+			return out
+		}
+		return text("user_ip")
+	case search.FieldJobID:
+		return []string{"job_id = " + b.arg(v.Num)}
+	case search.FieldID:
+		return []string{"id = " + b.arg(v.Num)}
+	case search.FieldObject:
+		return []string{fmt.Sprintf("id IN (SELECT entry_id FROM audit_objects WHERE type = %s AND name = %s)", b.arg(v.Object.Type), b.arg(v.Object.Name))}
+	case search.FieldAfter:
+		return []string{"ts >= " + b.arg(b.d.TimeArg(v.Time))}
+	case search.FieldBefore:
+		return []string{"ts < " + b.arg(b.d.TimeArg(v.Time))}
+	}
+	return []string{"1 = 0"}
+}
