@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -177,7 +179,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()
 	page, _ := strconv.Atoi(v.Get("p"))
 	page = max(page, 1)
-	view := gridView{base: base{Title: "Audit Log", Nav: "audit-logs"}, Results: audit.Results, PageSizes: pageSizes, SearchFields: search.Fields(),
+	view := gridView{base: base{Title: "Audit Log", Nav: "audit-logs"}, Results: audit.Results, PageSizes: pageSizes, SearchFields: fieldPrompts(),
 		Filter: map[string]string{}, Keep: map[string]string{}, Page: page}
 	for _, name := range gridParams {
 		view.Filter[name] = v.Get(name)
@@ -294,6 +296,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 	if apps, err := h.store.Values(ctx, scope, store.SortApplication, 100); err == nil {
 		view.Applications = apps
 	}
+	view.SearchFields = append(view.SearchFields, h.suggestions(ctx, scope)...)
 	headID, _, err := h.store.Head(ctx)
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
@@ -358,4 +361,59 @@ func formatInt(n int) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// fieldPrompts are the search fields as the box suggests them ("user:").
+func fieldPrompts() []string {
+	var out []string
+	for _, f := range search.Fields() {
+		out = append(out, f+":")
+	}
+	return out
+}
+
+// suggestionTTL is how long the search box's value suggestions are kept
+// per scope: reading them costs a few milliseconds, too much for every
+// page of the grid.
+const suggestionTTL = time.Minute
+
+type suggestionSet struct {
+	values []string
+	until  time.Time
+}
+
+// suggestions are the values the search box offers for users, tasks,
+// applications and domains the viewer may see.
+func (h *Handler) suggestions(ctx context.Context, scope store.Scope) []string {
+	key := fmt.Sprint(scope)
+	now := h.now()
+	h.suggestMu.Lock()
+	if s, ok := h.suggest[key]; ok && now.Before(s.until) {
+		h.suggestMu.Unlock()
+		return s.values
+	}
+	h.suggestMu.Unlock()
+	var out []string
+	for _, s := range []struct {
+		field store.SortField
+		name  string
+	}{{store.SortUserName, "user"}, {store.SortTask, "task"}, {store.SortApplication, "application"}, {store.SortDomain, "domain"}} {
+		vals, err := h.store.Values(ctx, scope, s.field, 50)
+		if err != nil {
+			continue
+		}
+		for _, v := range vals {
+			if strings.ContainsAny(v, " \t\"") {
+				v = strconv.Quote(v)
+			}
+			out = append(out, s.name+":"+v)
+		}
+	}
+	h.suggestMu.Lock()
+	if len(h.suggest) > 1000 {
+		clear(h.suggest)
+	}
+	h.suggest[key] = suggestionSet{values: out, until: now.Add(suggestionTTL)}
+	h.suggestMu.Unlock()
+	return out
 }

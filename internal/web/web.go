@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
@@ -39,6 +40,9 @@ type Handler struct {
 	now    func() time.Time
 	assets *assets
 	tmpl   map[string]*template.Template
+
+	suggestMu sync.Mutex
+	suggest   map[string]suggestionSet
 }
 
 // New parses every template once, so that a broken template stops the
@@ -51,7 +55,7 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 	if err != nil {
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
-	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}}
+	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}, suggest: map[string]suggestionSet{}}
 	funcs := template.FuncMap{"asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")

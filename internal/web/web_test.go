@@ -264,3 +264,14 @@ func TestGridExportLinkKeepsTheSearch(t *testing.T) {
 		t.Fatalf("export of the grid's search (%s): %d\n%s", href, status, csv)
 	}
 }
+
+func TestSearchBoxSuggestsFieldsAndValues(t *testing.T) {
+	f := newFixture(t, 0)
+	f.submit(t, audit.Entry{UserName: "ann", Application: "REST", Task: "Apply CLI Configlet", Result: audit.ResultSuccess})
+	_, body, _ := get(t, f.url+"/audit-logs")
+	for _, want := range []string{`<option value="user:">`, `<option value="user:ann">`, `<option value="task:&#34;Apply CLI Configlet&#34;">`, `<option value="application:REST">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the search suggestions lack %s", want)
+		}
+	}
+}
