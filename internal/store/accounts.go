@@ -93,8 +93,24 @@ type Accounts interface {
 	DeleteSession(ctx context.Context, idHash string) error
 	// DeleteUserSessions ends every session of a user.
 	DeleteUserSessions(ctx context.Context, userName string) error
+	// SaveSearch stores (or replaces) a user's named search.
+	SaveSearch(ctx context.Context, s SavedSearch) error
+	// SavedSearches returns a user's searches by name.
+	SavedSearches(ctx context.Context, owner string) ([]SavedSearch, error)
+	// DeleteSearch removes a user's named search; ErrNotFound if none.
+	DeleteSearch(ctx context.Context, owner, name string) error
+
 	// DeleteStaleSessions ends the sessions idle since idleBefore or begun
 	// before createdBefore, and returns them, so that each ending can be
 	// recorded once.
 	DeleteStaleSessions(ctx context.Context, idleBefore, createdBefore time.Time) ([]Session, error)
+}
+
+// SavedSearch is a search a user keeps under a name: the grid's URL
+// parameters (q and the column filters), so that it opens as it was.
+type SavedSearch struct {
+	Owner     string
+	Name      string
+	Query     string
+	CreatedAt time.Time
 }

@@ -68,6 +68,8 @@ type gridView struct {
 	LiveURL      string
 	ExportURL    string
 	SearchFields []string
+	Saved        []savedLink
+	Query        string // the view's parameters, for saving it
 	FilterError  string
 	Empty        bool
 	HasFilters   bool
@@ -297,6 +299,8 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		view.Applications = apps
 	}
 	view.SearchFields = append(view.SearchFields, h.suggestions(ctx, scope)...)
+	view.Saved = h.savedSearches(r)
+	view.Query = r.URL.RawQuery
 	headID, _, err := h.store.Head(ctx)
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)

@@ -79,6 +79,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /statistics", h.need(access.ViewAuditLogs, h.showStatistics))
 	mux.HandleFunc("GET /audit-logs", h.need(access.ViewAuditLogs, h.showAuditLogs))
 	mux.HandleFunc("GET /audit-logs/live", h.need(access.ViewAuditLogs, h.streamNewCount))
+	mux.HandleFunc("POST /audit-logs/saved", h.need(access.ViewAuditLogs, h.saveSearch))
+	mux.HandleFunc("POST /audit-logs/saved/delete", h.need(access.ViewAuditLogs, h.deleteSearch))
 	mux.HandleFunc("GET /audit-logs/{id}", h.need(access.ViewAuditLogs, h.showAuditLog))
 	mux.HandleFunc("GET /audit-logs/{id}/config-change", h.need(access.ViewAuditLogs, h.showConfigChange))
 	mux.HandleFunc("GET /audit-logs/{id}/config-change/{n}/{what}", h.need(access.ViewAuditLogs, h.downloadConfig))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -273,5 +274,32 @@ func TestSearchBoxSuggestsFieldsAndValues(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the search suggestions lack %s", want)
 		}
+	}
+}
+
+func TestSavedSearches(t *testing.T) {
+	f := newFixture(t, 0)
+	f.submit(t, audit.Entry{UserName: "ann", Application: "REST", Task: "Login", Result: audit.ResultFailure})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(f.url+"/audit-logs/saved", url.Values{"name": {"my <failures>"}, "query": {"q=result%3AFailure&cursor=abc&p=3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/audit-logs?q=result%3AFailure" {
+		t.Fatalf("save: %s %s", resp.Status, resp.Header.Get("Location"))
+	}
+	_, body, _ := get(t, f.url+"/audit-logs")
+	if i := strings.Index(body, `class="saved-row"`); i < 0 || !strings.Contains(body[i:i+200], `my &lt;failures&gt;</a>`) || !strings.Contains(body[i:i+200], `q=result`) || strings.Contains(body[i:i+200], `cursor`) {
+		t.Error("the saved search is not listed (escaped, without its position)")
+	}
+	resp, err = c.PostForm(f.url+"/audit-logs/saved", url.Values{"name": {""}, "query": {"q=x"}})
+	if err != nil || resp.StatusCode != 400 {
+		t.Fatalf("a nameless search: %v %v", err, resp.Status)
+	}
+	resp, _ = c.PostForm(f.url+"/audit-logs/saved/delete", url.Values{"name": {"my <failures>"}})
+	resp.Body.Close()
+	if _, body, _ = get(t, f.url+"/audit-logs"); strings.Contains(body, "my &lt;failures&gt;") {
+		t.Error("the deleted search is still listed")
 	}
 }

@@ -385,3 +385,44 @@ func (s *Store) DeleteStaleSessions(ctx context.Context, idleBefore, createdBefo
 	}
 	return ended, nil
 }
+
+// SaveSearch implements store.Accounts.
+func (s *Store) SaveSearch(ctx context.Context, ss store.SavedSearch) error {
+	_, err := s.pool.Exec(ctx, `INSERT INTO saved_searches (owner, name, query, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (owner, name) DO UPDATE SET query = excluded.query, created_at = excluded.created_at`,
+		ss.Owner, ss.Name, ss.Query, ss.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("error saving search: %w", err)
+	}
+	return nil
+}
+
+// SavedSearches implements store.Accounts.
+func (s *Store) SavedSearches(ctx context.Context, owner string) ([]store.SavedSearch, error) {
+	rows, err := s.pool.Query(ctx, `SELECT owner, name, query, created_at FROM saved_searches WHERE owner = $1 ORDER BY name`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("error listing saved searches: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.SavedSearch, error) {
+		var ss store.SavedSearch
+		err := r.Scan(&ss.Owner, &ss.Name, &ss.Query, &ss.CreatedAt)
+		ss.CreatedAt = ss.CreatedAt.UTC()
+		return ss, err
+	})
+	if out == nil {
+		out = []store.SavedSearch{}
+	}
+	return out, err
+}
+
+// DeleteSearch implements store.Accounts.
+func (s *Store) DeleteSearch(ctx context.Context, owner, name string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM saved_searches WHERE owner = $1 AND name = $2`, owner, name)
+	if err != nil {
+		return fmt.Errorf("error deleting saved search: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("no saved search %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}

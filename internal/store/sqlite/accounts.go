@@ -453,3 +453,46 @@ func bound(t time.Time) int64 {
 }
 
 const minMicro = -1 << 63
+
+// SaveSearch implements store.Accounts.
+func (s *Store) SaveSearch(ctx context.Context, ss store.SavedSearch) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO saved_searches (owner, name, query, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (owner, name) DO UPDATE SET query = excluded.query, created_at = excluded.created_at`,
+		ss.Owner, ss.Name, ss.Query, ss.CreatedAt.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("error saving search: %w", err)
+	}
+	return nil
+}
+
+// SavedSearches implements store.Accounts.
+func (s *Store) SavedSearches(ctx context.Context, owner string) ([]store.SavedSearch, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT owner, name, query, created_at FROM saved_searches WHERE owner = ? ORDER BY name`, owner)
+	if err != nil {
+		return nil, fmt.Errorf("error listing saved searches: %w", err)
+	}
+	defer rows.Close()
+	out := []store.SavedSearch{}
+	for rows.Next() {
+		var ss store.SavedSearch
+		var at int64
+		if err := rows.Scan(&ss.Owner, &ss.Name, &ss.Query, &at); err != nil {
+			return nil, err
+		}
+		ss.CreatedAt = time.UnixMicro(at).UTC()
+		out = append(out, ss)
+	}
+	return out, rows.Err()
+}
+
+// DeleteSearch implements store.Accounts.
+func (s *Store) DeleteSearch(ctx context.Context, owner, name string) error {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM saved_searches WHERE owner = ? AND name = ?`, owner, name)
+	if err != nil {
+		return fmt.Errorf("error deleting saved search: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("no saved search %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ObjectIndex", testObjectIndex},
 		{"StatsAndHistogram", testStats},
 		{"Search", testSearch},
+		{"SavedSearches", testSavedSearches},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
 	}
@@ -694,5 +695,33 @@ func testSearch(t *testing.T, st store.Store) {
 				t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
 			}
 		})
+	}
+}
+
+func testSavedSearches(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for _, ss := range []store.SavedSearch{
+		{Owner: "ann", Name: "failures", Query: "q=result%3AFailure", CreatedAt: at},
+		{Owner: "ann", Name: "apac", Query: "domain=Global%2FAPAC", CreatedAt: at},
+		{Owner: "bob", Name: "failures", Query: "q=mine", CreatedAt: at},
+		{Owner: "ann", Name: "failures", Query: "q=result%3AFailure+-user%3Aadmin", CreatedAt: at.Add(time.Hour)},
+	} {
+		if err := st.SaveSearch(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.SavedSearches(ctx, "ann")
+	if err != nil || len(got) != 2 || got[0].Name != "apac" || got[1].Query != "q=result%3AFailure+-user%3Aadmin" || !got[1].CreatedAt.Equal(at.Add(time.Hour)) {
+		t.Fatalf("ann's searches: %+v, %v", got, err)
+	}
+	if err := st.DeleteSearch(ctx, "ann", "failures"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DeleteSearch(ctx, "ann", "failures"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("deleting twice: %v", err)
+	}
+	if got, _ := st.SavedSearches(ctx, "bob"); len(got) != 1 || got[0].Query != "q=mine" {
+		t.Errorf("bob's searches changed: %+v", got)
 	}
 }
