@@ -21,6 +21,12 @@ type Dialect struct {
 	Micros string
 	// ILike is the case-insensitive LIKE operator.
 	ILike string
+	// UnindexedTable, if set, is a table whose entries are not yet in
+	// audit_objects (SQLite's buffer of recent entries); ObjectMatch is the
+	// condition that an entry of it touched the object of type and name
+	// (two placeholders).
+	UnindexedTable string
+	ObjectMatch    func(typ, name string) string
 }
 
 // Columns are the audit log columns every listing reads, in scan order.
@@ -40,6 +46,7 @@ type sqlBuilder struct {
 	d     Dialect
 	args  []any
 	where []string
+	table string // the table the conditions are for
 }
 
 func (b *sqlBuilder) arg(v any) string {
@@ -108,9 +115,9 @@ func (b *sqlBuilder) filter(f Filter) {
 	if len(f.Object) > 0 {
 		var ors []string
 		for _, o := range f.Object {
-			ors = append(ors, fmt.Sprintf("(type = %s AND name = %s)", b.arg(o.Type), b.arg(o.Name)))
+			ors = append(ors, b.object(o.Type, o.Name))
 		}
-		b.where = append(b.where, "id IN (SELECT entry_id FROM audit_objects WHERE "+strings.Join(ors, " OR ")+")")
+		b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
 	}
 	if f.Search != nil {
 		b.search(f.Search)
@@ -161,7 +168,7 @@ func (d Dialect) listSQLFrom(offset int, scope Scope, q Query, tables ...string)
 	orderBy := " ORDER BY " + strings.Join(order, ", ")
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where = b.where[:0]
+		b.where, b.table = b.where[:0], table
 		b.scope(scope)
 		b.filter(q.Filter)
 		if c := q.After; c != nil {
@@ -253,7 +260,7 @@ func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (s
 	b := &sqlBuilder{d: d}
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where = b.where[:0]
+		b.where, b.table = b.where[:0], table
 		b.scope(scope)
 		b.filter(f)
 		parts[i] = "(SELECT count(*) FROM (SELECT 1 FROM " + table + b.whereSQL() + " LIMIT " + b.arg(limit+1) + ") AS capped)"
@@ -298,7 +305,7 @@ func (d Dialect) StatsSQL(scope Scope, f Filter, by SortField, top int, tables .
 	b := &sqlBuilder{d: d}
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where = b.where[:0]
+		b.where, b.table = b.where[:0], table
 		b.scope(scope)
 		b.filter(f)
 		parts[i] = "SELECT " + col + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + col
@@ -312,13 +319,21 @@ func (d Dialect) HistogramSQL(scope Scope, f Filter, interval time.Duration, tab
 	step := interval.Microseconds()
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where = b.where[:0]
+		b.where, b.table = b.where[:0], table
 		b.scope(scope)
 		b.filter(f)
 		bucket := fmt.Sprintf("(%s / %d) * %d", d.Micros, step, step)
 		parts[i] = "SELECT " + bucket + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + bucket
 	}
 	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS h GROUP BY k ORDER BY k", b.args
+}
+
+// object is the condition that an entry touched the object.
+func (b *sqlBuilder) object(typ, name string) string {
+	if b.d.UnindexedTable != "" && b.table == b.d.UnindexedTable {
+		return b.d.ObjectMatch(b.arg(typ), b.arg(name))
+	}
+	return fmt.Sprintf("id IN (SELECT entry_id FROM audit_objects WHERE type = %s AND name = %s)", b.arg(typ), b.arg(name))
 }
 
 // PageFrom turns the rows a ListSQL query returned into a page with its

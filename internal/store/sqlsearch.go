@@ -136,7 +136,7 @@ func (b *sqlBuilder) term(f search.Field, v search.Value) []string {
 	case search.FieldID:
 		return []string{"id = " + b.arg(v.Num)}
 	case search.FieldObject:
-		return []string{fmt.Sprintf("id IN (SELECT entry_id FROM audit_objects WHERE type = %s AND name = %s)", b.arg(v.Object.Type), b.arg(v.Object.Name))}
+		return []string{b.object(v.Object.Type, v.Object.Name)}
 	case search.FieldAfter:
 		return []string{"ts >= " + b.arg(b.d.TimeArg(v.Time))}
 	case search.FieldBefore:

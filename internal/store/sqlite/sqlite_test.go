@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
@@ -177,4 +178,42 @@ func TestAlteredConfigChangeIsRefused(t *testing.T) {
 	if _, err := st.ConfigChanges(ctx, store.AllDomains, ids[0]); err == nil || !strings.Contains(err.Error(), "altered") {
 		t.Fatalf("an altered change read back with %v", err)
 	}
+}
+
+// TestObjectsOfRecentEntries: entries still in the buffer are found by
+// object through their own affected objects, and through the index once
+// they have moved.
+func TestObjectsOfRecentEntries(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := audit.Entry{Timestamp: time.Now().UTC(), UserName: "u", Domain: "Global", Application: "REST", Task: "Deploy Template",
+		Result: audit.ResultSuccess, Source: "t", AffectedObjects: []audit.Object{{Type: "Device", Name: "mx960-1"}, {Type: "Template", Name: "ntp"}}}
+	other := e
+	other.AffectedObjects = []audit.Object{{Type: "Device", Name: "mx960-2"}}
+	if _, err := st.Append(ctx, []audit.Entry{e, other}); err != nil {
+		t.Fatal(err)
+	}
+	find := func(when string) {
+		t.Helper()
+		f := store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "mx960-1"}}}
+		if n, err := st.Count(ctx, store.AllDomains, f, 10); n != 1 || err != nil {
+			t.Fatalf("%s: %d entries touched Device mx960-1 (%v), want 1", when, n, err)
+		}
+		sq, _ := search.Parse("object:Template:ntp", time.Now(), time.UTC)
+		if n, _ := st.Count(ctx, store.AllDomains, store.Filter{Search: &sq}, 10); n != 1 {
+			t.Fatalf("%s: the object search found %d, want 1", when, n)
+		}
+	}
+	if st.Recent() != 2 {
+		t.Fatalf("recent = %d, want the 2 entries buffered", st.Recent())
+	}
+	find("buffered")
+	if err := st.MoveRecent(ctx); err != nil {
+		t.Fatal(err)
+	}
+	find("moved")
 }
