@@ -98,3 +98,16 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatalf("verify on an empty store: %q %v", out, err)
 	}
 }
+
+func TestMigrateCommand(t *testing.T) {
+	dir := t.TempDir()
+	for range 2 { // a second run finds nothing to do
+		out, err := run(t, "", "migrate", "--data", dir)
+		if err != nil || !strings.Contains(out, "up to date") {
+			t.Fatalf("migrate: %q %v", out, err)
+		}
+	}
+	if _, err := run(t, "", "migrate", "--db", "mysql://x"); err == nil {
+		t.Fatal("migrate accepted an unsupported database")
+	}
+}
