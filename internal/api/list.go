@@ -71,7 +71,7 @@ func ParseQuery(v url.Values) (store.Query, error) {
 	for name := range v {
 		switch name {
 		case "user_name", "user_ip", "domain", "application", "workspace", "task", "result",
-			"job_id", "object", "from", "to", "q", "sort", "limit", "cursor":
+			"job_id", "object", "from", "to", "q", "after_id", "sort", "limit", "cursor":
 		default:
 			return q, badRequest(name, "is not a filter of audit logs")
 		}
@@ -104,6 +104,13 @@ func ParseQuery(v url.Values) (store.Query, error) {
 			return q, badRequest("job_id", "must be a positive integer")
 		}
 		q.Filter.JobID = append(q.Filter.JobID, id)
+	}
+	if s := v.Get("after_id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id < 0 {
+			return q, badRequest("after_id", "must be a non-negative integer")
+		}
+		q.Filter.AfterID = id
 	}
 	if len(q.Filter.JobID) > maxFilterValues {
 		return q, badRequest("job_id", "has more than 50 values")

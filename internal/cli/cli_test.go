@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/logbookhq/logbook/internal/server/servertest"
 
@@ -109,5 +112,44 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if _, err := run(t, "", "migrate", "--db", "mysql://x"); err == nil {
 		t.Fatal("migrate accepted an unsupported database")
+	}
+}
+
+func TestTailFollowsNewEntries(t *testing.T) {
+	url := testServer(t)
+	c := client.New(url, nil)
+	ingest(context.Background(), c, strings.NewReader(line+"\n"+strings.Replace(line, "super", "old", 1)), 10, func(int, float64) {})
+	var mu sync.Mutex
+	var seen []string
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- tail(ctx, c, "-user:noise", 1, 100*time.Millisecond, func(e client.Entry) {
+			mu.Lock()
+			seen = append(seen, e.UserName)
+			mu.Unlock()
+		})
+	}()
+	time.Sleep(300 * time.Millisecond)
+	ingest(context.Background(), c, strings.NewReader(strings.Replace(line, "super", "new1", 1)+"\n"+
+		strings.Replace(line, "super", "noise", 1)+"\n"+strings.Replace(line, "super", "new2", 1)), 10, func(int, float64) {})
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= 3 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(seen, []string{"old", "new1", "new2"}) {
+		t.Fatalf("tail printed %v, want the last entry, then new1 and new2 (noise excluded by the search)", seen)
 	}
 }

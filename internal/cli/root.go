@@ -35,7 +35,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newIngestCmd(), newQueryCmd(),
-		newVerifyCmd(), newBenchCmd(), newVersionCmd(), newUserCmd(), newDomainCmd(), newTokenCmd(), newMigrateCmd(), newExportCmd())
+		newVerifyCmd(), newBenchCmd(), newVersionCmd(), newUserCmd(), newDomainCmd(), newTokenCmd(), newMigrateCmd(), newExportCmd(), newTailCmd())
 	return root
 }
 
