@@ -127,6 +127,13 @@ func (b *sqlBuilder) filter(f Filter) {
 	}
 }
 
+// start begins the conditions of one table: the scope and the filter.
+func (b *sqlBuilder) start(table string, scope Scope, f Filter) {
+	b.where, b.table = b.where[:0], table
+	b.scope(scope)
+	b.filter(f)
+}
+
 func (b *sqlBuilder) whereSQL() string {
 	if len(b.where) == 0 {
 		return ""
@@ -168,9 +175,7 @@ func (d Dialect) listSQLFrom(offset int, scope Scope, q Query, tables ...string)
 	orderBy := " ORDER BY " + strings.Join(order, ", ")
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where, b.table = b.where[:0], table
-		b.scope(scope)
-		b.filter(q.Filter)
+		b.start(table, scope, q.Filter)
 		if c := q.After; c != nil {
 			b.keyset(q.Sort.Field, keys, c, desc)
 		}
@@ -260,9 +265,7 @@ func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (s
 	b := &sqlBuilder{d: d}
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where, b.table = b.where[:0], table
-		b.scope(scope)
-		b.filter(f)
+		b.start(table, scope, f)
 		parts[i] = "(SELECT count(*) FROM (SELECT 1 FROM " + table + b.whereSQL() + " LIMIT " + b.arg(limit+1) + ") AS capped)"
 	}
 	return "SELECT " + strings.Join(parts, " + "), b.args
@@ -305,9 +308,7 @@ func (d Dialect) StatsSQL(scope Scope, f Filter, by SortField, top int, tables .
 	b := &sqlBuilder{d: d}
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where, b.table = b.where[:0], table
-		b.scope(scope)
-		b.filter(f)
+		b.start(table, scope, f)
 		parts[i] = "SELECT " + col + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + col
 	}
 	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS g GROUP BY k ORDER BY n DESC, k LIMIT " + b.arg(top), b.args, nil
@@ -319,9 +320,7 @@ func (d Dialect) HistogramSQL(scope Scope, f Filter, interval time.Duration, tab
 	step := interval.Microseconds()
 	parts := make([]string, len(tables))
 	for i, table := range tables {
-		b.where, b.table = b.where[:0], table
-		b.scope(scope)
-		b.filter(f)
+		b.start(table, scope, f)
 		bucket := fmt.Sprintf("(%s / %d) * %d", d.Micros, step, step)
 		parts[i] = "SELECT " + bucket + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + bucket
 	}
