@@ -26,6 +26,9 @@ Everything runs on fresh temporary databases.`,
 			if o.Entries < 1 || o.Batch < 1 || o.Batch > 1000 || o.Clients < 1 || o.SingleClients < 1 || o.QueryRuns < 1 {
 				return errors.New("entries, batch (1-1000), clients, single-clients and query-runs must be positive")
 			}
+			if o.QueryEntries < 0 {
+				o.QueryEntries = max(o.Entries, 1000000)
+			}
 			o.Out = cmd.OutOrStdout()
 			return bench.Run(cmd.Context(), o)
 		},
@@ -37,7 +40,9 @@ Everything runs on fresh temporary databases.`,
 	fs.IntVar(&o.Clients, "clients", 8, "concurrent batch clients")
 	fs.IntVar(&o.SingleEntries, "single-entries", 50000, "entries for the single-entry phase (0 skips it)")
 	fs.IntVar(&o.SingleClients, "single-clients", 64, "concurrent single-entry clients")
-	fs.IntVar(&o.QueryEntries, "query-entries", 1000000, "table size for the query phase (0 skips it)")
+	fs.IntVar(&o.QueryEntries, "query-entries", -1, "table size for the query phase (0 skips it; default: --entries, at least 1000000)")
 	fs.IntVar(&o.QueryRuns, "query-runs", 200, "repetitions of each query")
+	fs.StringVar(&o.QueryData, "query-data", "", "keep the query phase's SQLite database in this directory and reuse it")
+	fs.BoolVar(&o.QueryOnly, "query-only", false, "run only the query phase")
 	return cmd
 }

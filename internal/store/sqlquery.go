@@ -27,6 +27,22 @@ type Dialect struct {
 	// (two placeholders).
 	UnindexedTable string
 	ObjectMatch    func(typ, name string) string
+	// WordsQuery turns the words of a search's free words into the text
+	// index's query: every word must begin a word of the entry.
+	WordsQuery func(words []string) string
+	// WordsIndexed is the condition that an entry is among the text
+	// index's matches for the query in the placeholder.
+	WordsIndexed func(query string) string
+	// WordsRow, if set, is the condition that an entry of table has words
+	// beginning with each of the LIKE patterns ("% word%") in the
+	// placeholders, checked row by row. Engines set it when the index
+	// cannot answer a table (SQLite's buffer of recent entries) or when
+	// scanning in sort order beats collecting every match (common words).
+	WordsRow func(table string, patterns []string) string
+	// IndexWords makes the positive free words of searches use the text
+	// index on every table but UnindexedTable; otherwise they use WordsRow
+	// when it is set. Engines decide it per query (see Search).
+	IndexWords bool
 }
 
 // Columns are the audit log columns every listing reads, in scan order.

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 
+	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/search"
 )
 
@@ -18,6 +19,11 @@ var ErrUnsupportedSearch = errors.New("unsupported search")
 // CheckSearch reports a search the stores cannot compile, before any query
 // runs, so that the caller can answer 400.
 func CheckSearch(q *search.Query) error {
+	for _, w := range q.Words {
+		if len(audit.SplitWords(w.Text)) == 0 {
+			return fmt.Errorf("%w: %q has no letters or digits to search for", ErrUnsupportedSearch, w.Text)
+		}
+	}
 	for _, t := range q.Terms {
 		for _, v := range t.Values {
 			if t.Field == search.FieldUserIP && v.Prefix4CIDR.IsValid() {
@@ -72,9 +78,6 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// textColumns are the columns free words are looked for in.
-var textColumns = []string{"description", "task", "user_name", "affected_objects"}
-
 // search adds the conditions of a parsed search query.
 func (b *sqlBuilder) search(q *search.Query) {
 	for _, t := range q.Terms {
@@ -88,18 +91,55 @@ func (b *sqlBuilder) search(q *search.Query) {
 		}
 		b.where = append(b.where, cond)
 	}
+	var positive []string
 	for _, w := range q.Words {
-		pattern := "%" + likeEscape(w.Text) + "%"
-		var ors []string
-		for _, col := range textColumns {
-			ors = append(ors, fmt.Sprintf("%s %s %s ESCAPE '\\'", col, b.d.ILike, b.arg(pattern)))
+		words := audit.SplitWords(w.Text)
+		if !w.Negate && b.indexWords() {
+			positive = append(positive, words...)
+			continue
 		}
-		cond := "(" + strings.Join(ors, " OR ") + ")"
+		var cond string
+		if b.d.WordsRow != nil {
+			patterns := make([]string, len(words))
+			for i, word := range words {
+				patterns[i] = b.arg("% " + word + "%")
+			}
+			cond = b.d.WordsRow(b.table, patterns)
+		} else {
+			cond = b.d.WordsIndexed(b.arg(b.d.WordsQuery(words)))
+		}
 		if w.Negate {
 			cond = "NOT " + cond
 		}
 		b.where = append(b.where, cond)
 	}
+	if len(positive) > 0 {
+		b.where = append(b.where, b.d.WordsIndexed(b.arg(b.d.WordsQuery(positive))))
+	}
+}
+
+// indexWords reports whether positive free words use the text index on
+// the table the conditions are for.
+func (b *sqlBuilder) indexWords() bool {
+	if b.d.WordsRow == nil {
+		return true
+	}
+	return b.d.IndexWords && b.table != b.d.UnindexedTable
+}
+
+// PositiveWords returns the words of a search's free words that are not
+// negated: those the text index can find entries by.
+func PositiveWords(q *search.Query) []string {
+	if q == nil {
+		return nil
+	}
+	var out []string
+	for _, w := range q.Words {
+		if !w.Negate {
+			out = append(out, audit.SplitWords(w.Text)...)
+		}
+	}
+	return out
 }
 
 // term is the SQL of one value of a field term (alternatives).

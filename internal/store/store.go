@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"reflect"
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
@@ -149,6 +150,22 @@ type Filter struct {
 	// AfterID selects entries recorded after the entry with this id; live
 	// views count what arrived since they were rendered.
 	AfterID int64
+}
+
+// OnlyWords reports whether f selects by positive free words of a search
+// and nothing else.
+func (f Filter) OnlyWords() bool {
+	if f.Search == nil || len(f.Search.Terms) > 0 || len(f.Search.Words) == 0 {
+		return false
+	}
+	for _, w := range f.Search.Words {
+		if w.Negate {
+			return false
+		}
+	}
+	g := f
+	g.Search = nil
+	return reflect.ValueOf(g).IsZero()
 }
 
 // Query is a filtered, sorted, paged read.

@@ -50,11 +50,17 @@ type Store struct {
 }
 
 var dialect = store.Dialect{
-	Placeholder: func(n int) string { return "$" + strconv.Itoa(n) },
-	TimeArg:     func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
-	Micros:      "(extract(epoch from ts) * 1000000)::bigint",
-	ILike:       "ILIKE",
+	Placeholder:  func(n int) string { return "$" + strconv.Itoa(n) },
+	TimeArg:      func(t time.Time) any { return t.UTC().Truncate(time.Microsecond) },
+	Micros:       "(extract(epoch from ts) * 1000000)::bigint",
+	ILike:        "ILIKE",
+	WordsQuery:   wordsQuery,
+	WordsIndexed: wordsIndexed,
 }
+
+// migrationHooks complete migrations with work SQL cannot do, in the
+// migration's transaction.
+var migrationHooks = map[int]func(context.Context, pgx.Tx) error{7: backfillWords}
 
 var tables = []string{"audit_log"}
 
@@ -153,6 +159,12 @@ func (s *Store) migrate(ctx context.Context, schema string) error {
 			tx.Rollback(ctx)
 			return fmt.Errorf("error applying migration %s: %w", name, err)
 		}
+		if hook := migrationHooks[version]; hook != nil {
+			if err := hook(ctx, tx); err != nil {
+				tx.Rollback(ctx)
+				return fmt.Errorf("error applying migration %s: %w", name, err)
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
 			tx.Rollback(ctx)
 			return err
@@ -237,7 +249,7 @@ func (s *Store) Close() error {
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-var copyColumns = strings.Split(strings.ReplaceAll(store.Columns, " ", ""), ",")
+var copyColumns = append(strings.Split(strings.ReplaceAll(store.Columns, " ", ""), ","), "words")
 
 // Append implements store.Store: one transaction, the chain head locked,
 // the new rows written with COPY.
@@ -370,7 +382,7 @@ func rowValues(e *audit.Entry, prev, hash []byte) []any {
 	}
 	return []any{e.ID, e.Timestamp, e.RecordedAt, e.UserName, e.UserIP, e.Domain, e.Application,
 		e.Workspace, e.Task, string(e.Result), e.JobID, e.Description, objects, detail,
-		e.HasConfigChange, e.Source, eventID, prev, hash, digestValue(e.ConfigDigest)}
+		e.HasConfigChange, e.Source, eventID, prev, hash, digestValue(e.ConfigDigest), e.Words()}
 }
 
 func scanEntry(row pgx.Row, e *audit.Entry) error {

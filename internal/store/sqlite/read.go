@@ -32,6 +32,10 @@ func scanEntry(row scanner, e *audit.Entry) error {
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
+	dialect, _, err := s.planWords(ctx, q.Filter)
+	if err != nil {
+		return store.Page{}, err
+	}
 	query, args := dialect.ListSQL(scope, q, tables...)
 	if q.Sort.Field == store.SortTimestamp && (!scope.All || len(q.Filter.Domain) > 0) {
 		domains, complete, err := s.domainsIn(ctx, scope, q.Filter.Domain)
@@ -147,6 +151,15 @@ func (s *Store) distinctDomains(ctx context.Context, lo, hi string, limit int) (
 
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, limit int) (int, error) {
+	dialect, matches, err := s.planWords(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	if matches > limit && scope.All && f.OnlyWords() {
+		// The index found more than limit entries and nothing else filters
+		// them: counting them one by one would change nothing.
+		return matches, nil
+	}
 	query, args := dialect.CountSQL(scope, f, limit, tables...)
 	var n int
 	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
@@ -259,6 +272,10 @@ func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) 
 
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by store.SortField, top int) ([]store.Group, error) {
+	dialect, _, err := s.planWords(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	query, args, err := dialect.StatsSQL(scope, f, by, top, tables...)
 	if err != nil {
 		return nil, err
@@ -281,6 +298,10 @@ func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by
 
 // Histogram implements store.Store.
 func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter, interval time.Duration) ([]store.Bucket, error) {
+	dialect, _, err := s.planWords(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	query, args := dialect.HistogramSQL(scope, f, interval, tables...)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {

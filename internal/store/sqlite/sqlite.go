@@ -53,6 +53,8 @@ type Store struct {
 	ckpt         *sql.DB
 	insert       *sql.Stmt // into audit_log
 	insertRecent *sql.Stmt // into audit_log_recent
+	insertWords  *sql.Stmt // into the text index
+	commonWords  int
 	insertConfig *sql.Stmt // into config_changes
 	insertObject *sql.Stmt // into audit_objects
 	lookup       *sql.Stmt
@@ -73,7 +75,7 @@ type Store struct {
 // audit_log_recent (see migration 002).
 var tables = []string{"audit_log", "audit_log_recent"}
 
-var dialect = store.Dialect{
+var dialect = wordsDialect(store.Dialect{
 	Placeholder: func(int) string { return "?" },
 	TimeArg:     func(t time.Time) any { return t.UnixMicro() },
 	Micros:      "ts",
@@ -84,12 +86,15 @@ var dialect = store.Dialect{
 		return "EXISTS (SELECT 1 FROM json_each(affected_objects) o WHERE json_extract(o.value, '$.type') = " + typ +
 			" AND json_extract(o.value, '$.name') = " + name + ")"
 	},
-}
+})
 
 // Options tune Open. The zero value is the production setting.
 type Options struct {
 	// Now is the clock for recorded_at; time.Now when nil.
 	Now func() time.Time
+	// CommonWords is how many entries the words of a search may match for
+	// the text index to answer it (see commonWords); 0 is the default.
+	CommonWords int
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -109,7 +114,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{w: w, now: opts.Now}
+	s := &Store{w: w, now: opts.Now, commonWords: opts.CommonWords}
+	if s.commonWords == 0 {
+		s.commonWords = commonWords
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -151,8 +159,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
-	if s.insertRecent, err = w.PrepareContext(ctx, `INSERT INTO audit_log_recent (`+store.Columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if s.insertRecent, err = w.PrepareContext(ctx, `INSERT INTO audit_log_recent (`+store.Columns+`, words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("error preparing insert: %w", err)
+	}
+	if s.insertWords, err = w.PrepareContext(ctx, `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
@@ -192,14 +204,18 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("bad migration file name %q", name)
 		}
 		body, _ := migrations.ReadFile("migrations/" + name)
-		if err := applyMigration(ctx, db, version, string(body)); err != nil {
+		if err := applyMigration(ctx, db, version, string(body), migrationHooks[version]); err != nil {
 			return fmt.Errorf("error applying migration %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, version int, body string) error {
+// migrationHooks complete migrations with work SQL cannot do, in the
+// migration's transaction.
+var migrationHooks = map[int]func(context.Context, *sql.Tx) error{8: backfillWords}
+
+func applyMigration(ctx context.Context, db *sql.DB, version int, body string, hook func(context.Context, *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -214,6 +230,11 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string) e
 	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return err
+	}
+	if hook != nil {
+		if err := hook(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, version, time.Now().Unix()); err != nil {
 		return err
@@ -332,6 +353,9 @@ func moveRecentTx(ctx context.Context, tx *sql.Tx, upTo int64) (int64, error) {
 		FROM audit_log_recent r, json_each(r.affected_objects) o WHERE r.id <= ?`, upTo); err != nil {
 		return 0, fmt.Errorf("error indexing moved entries' objects: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_text (rowid, words) SELECT id, words FROM audit_log_recent WHERE id <= ?`, upTo); err != nil {
+		return 0, fmt.Errorf("error indexing moved entries' words: %w", err)
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM audit_log_recent WHERE id <= ?`, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("error moving recent entries: %w", err)
@@ -360,7 +384,7 @@ func (s *Store) close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertConfig, s.insertObject, s.lookup} {
+	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertWords, s.insertConfig, s.insertObject, s.lookup} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
@@ -406,6 +430,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 	lookup := tx.StmtContext(ctx, s.lookup)
 	insertConfig := tx.StmtContext(ctx, s.insertConfig)
 	insertObject := tx.StmtContext(ctx, s.insertObject)
+	insertWords := tx.StmtContext(ctx, s.insertWords)
 	added := 0
 	now := s.now().UTC().Truncate(time.Microsecond)
 	ids := make([]int64, len(entries))
@@ -438,7 +463,15 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		e.RecordedAt = now
 		prev := lastHash
 		lastHash, buf = audit.Seal(prev, e, buf)
-		if _, err := insert.ExecContext(ctx, rowArgs(e, prev, lastHash)...); err != nil {
+		words := e.Words()
+		if direct {
+			if _, err := insert.ExecContext(ctx, rowArgs(e, prev, lastHash)...); err != nil {
+				return nil, fmt.Errorf("error inserting entry: %w", err)
+			}
+			if _, err := insertWords.ExecContext(ctx, e.ID, words); err != nil {
+				return nil, fmt.Errorf("error indexing entry's words: %w", err)
+			}
+		} else if _, err := insert.ExecContext(ctx, append(rowArgs(e, prev, lastHash), words)...); err != nil {
 			return nil, fmt.Errorf("error inserting entry: %w", err)
 		}
 		// Entries that wait in audit_log_recent join the object index when
@@ -550,11 +583,15 @@ func (s *Store) InsertRaw(ctx context.Context, entries []audit.Entry, perTx int)
 		if err != nil {
 			return err
 		}
-		insert := tx.StmtContext(ctx, s.insert)
+		insert, insertWords := tx.StmtContext(ctx, s.insert), tx.StmtContext(ctx, s.insertWords)
 		for i := start; i < min(start+perTx, len(entries)); i++ {
 			if _, err := insert.ExecContext(ctx, rowArgs(&entries[i], hash, hash)...); err != nil {
 				tx.Rollback()
 				return fmt.Errorf("error inserting entry: %w", err)
+			}
+			if _, err := insertWords.ExecContext(ctx, entries[i].ID, entries[i].Words()); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("error indexing entry's words: %w", err)
 			}
 		}
 		if err := tx.Commit(); err != nil {

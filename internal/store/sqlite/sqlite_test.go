@@ -30,6 +30,19 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
+// TestConformanceWordsRowByRow runs the suite with free words checked row
+// by row, as for common words, instead of through the text index.
+func TestConformanceWordsRowByRow(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{CommonWords: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
 // TestRecentEntriesMove checks the buffer of recent entries: small commits
 // wait in audit_log_recent, large ones go straight to audit_log after the
 // waiting ones, and moving keeps every entry readable exactly once, in

@@ -635,13 +635,32 @@ func testStats(t *testing.T, st store.Store) {
 func testSearch(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	es := corpus(t, st, 150)
+	devices := []string{"mx960-1", "mx960-2", "ex4300-edge-12", "srx-Zürich"}
 	for i := range es {
 		es[i].ID = int64(i + 1)
 	}
+	// A few entries touch devices, whose names free words find too.
+	var more []audit.Entry
+	for i := range 20 {
+		e := entry("netops1", "Deploy Template", base.Add(time.Duration(i)*time.Second))
+		e.AffectedObjects = []audit.Object{{Type: "Device", Name: devices[i%len(devices)]}}
+		e.Description = "Deploy ntp-servers to " + devices[i%len(devices)] + "."
+		more = append(more, e)
+	}
+	for i, id := range mustAppend(t, st, more...) {
+		more[i].ID = id
+	}
+	es = append(es, more...)
+	// has is the meaning of a free word: each of its words begins a word
+	// of the entry's description, task, user name or objects' names.
 	has := func(e audit.Entry, w string) bool {
-		w = strings.ToLower(w)
-		return strings.Contains(strings.ToLower(e.Description), w) || strings.Contains(strings.ToLower(e.Task), w) ||
-			strings.Contains(strings.ToLower(e.UserName), w)
+		words := audit.SplitWords(e.Words())
+		for _, q := range audit.SplitWords(w) {
+			if !slices.ContainsFunc(words, func(x string) bool { return strings.HasPrefix(x, q) }) {
+				return false
+			}
+		}
+		return true
 	}
 	cases := []struct {
 		q    string
@@ -667,35 +686,69 @@ func testSearch(t *testing.T, st store.Store) {
 		{`id:7`, func(e audit.Entry) bool { return e.ID == 7 }},
 		{`älva`, func(e audit.Entry) bool { return e.UserName == "älva" }},
 		{`template`, func(e audit.Entry) bool { return has(e, "template") }},
+		{`TEMPL`, func(e audit.Entry) bool { return has(e, "templ") }},
 		{`deploy -netops1`, func(e audit.Entry) bool { return has(e, "deploy") && !has(e, "netops1") }},
 		{`"Execute Script by"`, func(e audit.Entry) bool { return has(e, "Execute Script by") }},
+		{`mx960`, func(e audit.Entry) bool { return has(e, "mx960") }},
+		{`mx960-2`, func(e audit.Entry) bool { return has(e, "mx960-2") }},
+		{`960`, func(audit.Entry) bool { return false }}, // words match from their start
+		{`zürich ntp`, func(e audit.Entry) bool { return has(e, "zürich") && has(e, "ntp") }},
+		{`-mx960 ntp user:netops1`, func(e audit.Entry) bool {
+			return !has(e, "mx960") && has(e, "ntp") && e.UserName == "netops1"
+		}},
 		{`100%`, func(audit.Entry) bool { return false }},
 	}
-	for _, tc := range cases {
-		t.Run(tc.q, func(t *testing.T) {
-			sq, err := search.Parse(tc.q, base.Add(time.Hour), time.UTC)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f := store.Filter{Search: &sq}
-			page, err := st.List(ctx, store.AllDomains, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []audit.Entry
-			for _, e := range es {
-				if tc.want(e) {
-					want = append(want, e)
+	run := func(t *testing.T) {
+		for _, tc := range cases {
+			t.Run(tc.q, func(t *testing.T) {
+				sq, err := search.Parse(tc.q, base.Add(time.Hour), time.UTC)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if got, w := ids(page.Entries), expected(want, store.DefaultSort); !slices.Equal(got, w) {
-				t.Fatalf("got %v\nwant %v", got, w)
-			}
-			if n, err := st.Count(ctx, store.AllDomains, f, 1000); err != nil || n != len(want) {
-				t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
-			}
-		})
+				f := store.Filter{Search: &sq}
+				page, err := st.List(ctx, store.AllDomains, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 1000})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []audit.Entry
+				for _, e := range es {
+					if tc.want(e) {
+						want = append(want, e)
+					}
+				}
+				if got, w := ids(page.Entries), expected(want, store.DefaultSort); !slices.Equal(got, w) {
+					t.Fatalf("got %v\nwant %v", got, w)
+				}
+				if n, err := st.Count(ctx, store.AllDomains, f, 1000); err != nil || n != len(want) {
+					t.Fatalf("Count = %d, %v; want %d", n, err, len(want))
+				}
+				if by, err := st.Stats(ctx, store.AllDomains, f, store.SortUserName, 100); err != nil || sum(by) != len(want) {
+					t.Fatalf("Stats = %v, %v; want %d in all", by, err, len(want))
+				}
+			})
+		}
 	}
+	t.Run("small commits", run)
+	// A large commit: an engine that buffers small commits (SQLite) moves
+	// them to its indexed table first, so the same searches run there.
+	filler := make([]audit.Entry, 300)
+	for i := range filler {
+		filler[i] = entry("filler", "Logout", base.Add(-time.Hour))
+		filler[i].Description = "Signed out"
+	}
+	for i, id := range mustAppend(t, st, filler...) {
+		filler[i].ID = id
+	}
+	es = append(es, filler...)
+	t.Run("after a large commit", run)
+}
+
+func sum(gs []store.Group) int {
+	n := 0
+	for _, g := range gs {
+		n += int(g.Count)
+	}
+	return n
 }
 
 func testSavedSearches(t *testing.T, st store.Store) {

@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/logbookhq/logbook/internal/audit"
+)
+
+// wordsVector is the lexemes of an entry's words, as the GIN index of
+// migration 7 holds them.
+const wordsVector = "array_to_tsvector(string_to_array(words, ' '))"
+
+func wordsQuery(words []string) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = "'" + w + "':*" // words hold letters and digits only
+	}
+	return strings.Join(parts, " & ")
+}
+
+func wordsIndexed(q string) string { return wordsVector + " @@ " + q + "::tsquery" }
+
+// backfillWords fills the words of entries recorded before migration 7,
+// then builds the index.
+func backfillWords(ctx context.Context, tx pgx.Tx) error {
+	var after int64
+	for {
+		rows, err := tx.Query(ctx, `SELECT id, description, task, user_name, affected_objects FROM audit_log WHERE id > $1 ORDER BY id LIMIT 10000`, after)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		var words []string
+		for rows.Next() {
+			var e audit.Entry
+			var objects string
+			if err := rows.Scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
+				rows.Close()
+				return fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
+			}
+			ids, words = append(ids, e.ID), append(words, e.Words())
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		if _, err := tx.Exec(ctx, `UPDATE audit_log a SET words = v.words FROM unnest($1::bigint[], $2::text[]) AS v(id, words) WHERE a.id = v.id`, ids, words); err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+	}
+	_, err := tx.Exec(ctx, `CREATE INDEX audit_log_words ON audit_log USING gin (`+wordsVector+`)`)
+	return err
+}
