@@ -31,6 +31,8 @@ type listResponse struct {
 	PrevCursor  string        `json:"prev_cursor,omitempty"`
 	Total       int           `json:"total"`
 	TotalCapped bool          `json:"total_capped"`
+	// TotalEstimate estimates the total when it is capped.
+	TotalEstimate int64 `json:"total_estimate,omitempty"`
 }
 
 func (h *Handler) listAuditLogs(w http.ResponseWriter, r *http.Request) (any, error) {
@@ -48,6 +50,11 @@ func (h *Handler) listAuditLogs(w http.ResponseWriter, r *http.Request) (any, er
 		return nil, err
 	}
 	resp := listResponse{AuditLogs: page.Entries, Total: min(n, CountCap), TotalCapped: n > CountCap}
+	if resp.TotalCapped {
+		if resp.TotalEstimate, err = h.store.Estimate(r.Context(), scope, q.Filter, CountCap); err != nil {
+			return nil, err
+		}
+	}
 	if resp.AuditLogs == nil {
 		resp.AuditLogs = []audit.Entry{}
 	}

@@ -287,6 +287,51 @@ func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (s
 	return "SELECT " + strings.Join(parts, " + "), b.args
 }
 
+// NthTimeSQL builds a query of the time (microseconds since the epoch) of
+// the n-th entry scope allows and f selects, newest first when desc; it
+// yields no row when fewer match. Like a capped count it stops after n
+// entries (per table).
+func (d Dialect) NthTimeSQL(scope Scope, f Filter, n int, desc bool, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d}
+	order := " ORDER BY ts ASC, id ASC"
+	if desc {
+		order = " ORDER BY ts DESC, id DESC"
+	}
+	parts := make([]string, len(tables))
+	for i, table := range tables {
+		b.start(table, scope, f)
+		parts[i] = "SELECT * FROM (SELECT ts, id FROM " + table + b.whereSQL() + order + " LIMIT " + b.arg(n) + ") AS t" + fmt.Sprint(i)
+	}
+	return "SELECT " + d.Micros + " FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + order + " LIMIT 1 OFFSET " + b.arg(n-1), b.args
+}
+
+// Estimate estimates how many entries match when more than n do, from
+// nth, the time of the n-th match (newest first when desc): it assumes
+// that the rate of the newest n matches holds back to the oldest match.
+// Audit logs are steady enough for an "about" next to an exact "n+"; the
+// cost is three walks of at most n entries, never a scan of all matches.
+// It returns 0 when fewer than n+1 entries match.
+func Estimate(nth func(n int, desc bool) (micros int64, ok bool, err error), n int) (int64, error) {
+	newest, ok, err := nth(1, true)
+	if err != nil || !ok {
+		return 0, err
+	}
+	last, ok, err := nth(n+1, true)
+	if err != nil || !ok {
+		return 0, err
+	}
+	oldest, _, err := nth(1, false)
+	if err != nil {
+		return 0, err
+	}
+	if newest <= last {
+		// n+1 matches in one microsecond: no rate to extrapolate.
+		return int64(n + 1), nil
+	}
+	est := float64(n) * float64(newest-oldest) / float64(newest-last)
+	return max(int64(est), int64(n+1)), nil
+}
+
 // ValuesSQL builds a query of the distinct values of a text column: a loose
 // index scan that seeks from one value to the next, so that it costs one
 // index lookup per distinct value instead of a walk over every entry. The

@@ -44,6 +44,10 @@ type Store interface {
 	// count over millions.
 	Count(ctx context.Context, scope Scope, f Filter, limit int) (int, error)
 
+	// Estimate estimates how many entries scope allows and f selects when
+	// more than n do (see the function Estimate); 0 when n or fewer do.
+	Estimate(ctx context.Context, scope Scope, f Filter, n int) (int64, error)
+
 	// Get returns one entry, or ErrNotFound when it does not exist or scope
 	// does not allow it (the two are indistinguishable on purpose).
 	Get(ctx context.Context, scope Scope, id int64) (audit.Entry, error)

@@ -60,6 +60,7 @@ type gridView struct {
 	Limit        int
 	PageSizes    []int
 	Total        string
+	Estimate     string // about how many match, past the exact count's cap
 	Page         int
 	NextURL      string
 	PrevURL      string
@@ -317,6 +318,14 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view.Total = formatCount(n)
+	if n > api.CountCap {
+		est, err := h.store.Estimate(ctx, scope, q.Filter, api.CountCap)
+		if err != nil {
+			h.fail(w, r, http.StatusInternalServerError, err)
+			return
+		}
+		view.Estimate = formatEstimate(est)
+	}
 	for _, e := range result.Entries {
 		view.Rows = append(view.Rows, gridRow{
 			ID: e.ID, UserName: e.UserName, UserIP: e.UserIP, Domain: e.Domain, Application: e.Application,
@@ -353,6 +362,19 @@ func formatCount(n int) string {
 		return formatInt(api.CountCap) + "+"
 	}
 	return formatInt(n)
+}
+
+// formatEstimate rounds an estimate to two significant digits: it is
+// an estimate, and more digits would pretend otherwise.
+func formatEstimate(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	p := int64(1)
+	for n/p >= 100 {
+		p *= 10
+	}
+	return formatInt(int((n + p/2) / p * p))
 }
 
 func formatInt(n int) string {

@@ -443,6 +443,22 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 	return n, nil
 }
 
+// Estimate implements store.Store.
+func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter, n int) (int64, error) {
+	return store.Estimate(func(n int, desc bool) (int64, bool, error) {
+		query, args := dialect.NthTimeSQL(scope, f, n, desc, tables...)
+		var t int64
+		err := s.pool.QueryRow(ctx, query, args...).Scan(&t)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("error estimating a count: %w", err)
+		}
+		return t, true, nil
+	}, n)
+}
+
 // Values implements store.Store.
 func (s *Store) Values(ctx context.Context, scope store.Scope, field store.SortField, limit int) ([]string, error) {
 	query, args, err := dialect.ValuesSQL(scope, field, limit, tables...)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Filters", testFilters},
 		{"KeysetPagingEverySort", testKeysetPaging},
 		{"CountCapped", testCountCapped},
+		{"Estimate", testEstimate},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"LargeDetailRoundTrip", testLargeDetail},
 		{"Values", testValues},
@@ -378,6 +379,42 @@ func testCountCapped(t *testing.T, st store.Store) {
 	n, err := st.Count(context.Background(), store.AllDomains, store.Filter{}, 25)
 	if err != nil || n <= 25 {
 		t.Fatalf("Count capped at 25 = %d, %v; want more than 25", n, err)
+	}
+}
+
+// testEstimate checks the estimate of counts beyond a cap: exact for a
+// steady rate, 0 when the cap is not passed, and within scope and filter.
+func testEstimate(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	es := make([]audit.Entry, 600)
+	for i := range es {
+		es[i] = entry("steady", "Login", base.Add(time.Duration(i)*time.Second))
+		if i%2 == 1 {
+			es[i].UserName, es[i].Domain = "odd", "Global/EMEA"
+		}
+	}
+	mustAppend(t, st, es[:300]...) // a large commit (SQLite: straight to the indexed table)
+	for i := 300; i < len(es); i += 20 {
+		mustAppend(t, st, es[i:i+20]...) // small commits (SQLite: buffered)
+	}
+	for _, tc := range []struct {
+		name     string
+		scope    store.Scope
+		f        store.Filter
+		n        int
+		min, max int64
+	}{
+		{"all", store.AllDomains, store.Filter{}, 100, 590, 600},
+		{"filtered", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "odd"}}}, 50, 290, 300},
+		{"scoped", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{}, 50, 290, 300},
+		{"time range", store.AllDomains, store.Filter{From: base.Add(100 * time.Second), To: base.Add(400 * time.Second)}, 30, 290, 300},
+		{"under the cap", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "odd"}}}, 300, 0, 0},
+		{"nothing", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "nobody"}}}, 10, 0, 0},
+	} {
+		got, err := st.Estimate(ctx, tc.scope, tc.f, tc.n)
+		if err != nil || got < tc.min || got > tc.max {
+			t.Errorf("%s: Estimate = %d, %v; want %d to %d", tc.name, got, err, tc.min, tc.max)
+		}
 	}
 }
 
