@@ -38,8 +38,8 @@ type Job struct {
 	// object (at most MaxJobParams bytes); nil for none. Occurrences of a
 	// recurring job and retries carry their job's parameters.
 	Params    json.RawMessage
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // MaxJobParams bounds the parameters of a job.
