@@ -124,7 +124,7 @@ func seed(t *testing.T, st store.Store) []audit.Entry {
 		e := audit.Entry{Timestamp: base.Add(time.Duration(i) * time.Hour), UserName: fmt.Sprintf("user%d", i%3), UserIP: "10.0.0.1",
 			Domain: "Global/EMEA", Application: "Network Management Platform", Workspace: "Devices", Task: "Login",
 			Result: audit.ResultSuccess, JobID: int64(i), Description: "=cmd|' /C calc'!A0 " + fmt.Sprint(i),
-			AffectedObjects: []audit.Object{{Type: "Device", ID: fmt.Sprint(i), Name: "mx" + fmt.Sprint(i)}},
+			AffectedObjects:      []audit.Object{{Type: "Device", ID: fmt.Sprint(i), Name: "mx" + fmt.Sprint(i)}},
 			AffectedObjectDetail: `{"k":"v"}`, Source: "token:nmp", EventID: fmt.Sprintf("evt-%d", i)}
 		if i%2 == 1 {
 			e.Domain = "Global/APAC"
