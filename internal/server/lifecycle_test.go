@@ -108,6 +108,12 @@ func TestArchivePurgeAPI(t *testing.T) {
 	if got := e.logs(t, "Archive and Purge Audit Logs"); len(got) != 1 || got[0].UserName != "emea-auditor" {
 		t.Fatalf("purge audit entries: %+v", got)
 	}
+	// Parameters come only through the API of the job's kind: a Job
+	// Administrator cannot hand an archive-purge job a scope of their own.
+	r = e.tokenClient(e.f.AdminToken).do(t, http.MethodPost, "/api/v1/jobs", `{"name":"x","job_type":"y","handler":"archive-purge","params":{"domains":["Global"],"format":"csv"}}`)
+	if got := strings.Join(fieldsOf(t, r), ","); r.status != http.StatusBadRequest || got != "params" {
+		t.Fatalf("params through POST /api/v1/jobs: %d %s", r.status, r.body)
+	}
 	// The page lists the purge and links to its job.
 	if r := c.get(t, "/admin/archive-purge"); r.status != http.StatusOK || !strings.Contains(r.body, fmt.Sprintf(`href="/jobs/%d"`, acc.JobID)) {
 		t.Fatalf("archive/purge page: %d", r.status)
