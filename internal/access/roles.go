@@ -105,12 +105,15 @@ const (
 	ExportAuditLogs  Action = "export-audit-logs"
 	PurgeAuditLogs   Action = "purge-audit-logs"
 	ManageForwarding Action = "manage-forwarding"
-	IngestAuditLogs  Action = "ingest-audit-logs"
-	ViewAllJobs      Action = "view-all-jobs"
-	ManageJobs       Action = "manage-jobs"
-	ManageUsers      Action = "manage-users"
-	ManageDomains    Action = "manage-domains"
-	ManageTokens     Action = "manage-tokens"
+	// ManageAuditSettings changes the audit log settings (recording of GET
+	// requests, logging of successes, forwarding interval, retention).
+	ManageAuditSettings Action = "manage-audit-settings"
+	IngestAuditLogs     Action = "ingest-audit-logs"
+	ViewAllJobs         Action = "view-all-jobs"
+	ManageJobs          Action = "manage-jobs"
+	ManageUsers         Action = "manage-users"
+	ManageDomains       Action = "manage-domains"
+	ManageTokens        Action = "manage-tokens"
 )
 
 // roleActions is the permission table of users. A role that is missing
@@ -118,7 +121,7 @@ const (
 // fails closed. Super administrators are handled apart: they may do
 // everything, including actions added later.
 var roleActions = map[Role][]Action{
-	RoleAuditLogAdmin: {ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding},
+	RoleAuditLogAdmin: {ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, ManageAuditSettings},
 	RoleJobAdmin:      {ViewAllJobs, ManageJobs},
 	RoleUserAdmin:     {ManageUsers, ManageDomains, ManageTokens},
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditcsv"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -29,10 +30,6 @@ const ExportPageSize = 1000
 // exportBufferSize is the write buffer between the encoders and the
 // connection; it is flushed after every page.
 const exportBufferSize = 64 << 10
-
-// exportTimeLayout is TimeLayout with the zone's offset, for the column in
-// the caller's time zone.
-const exportTimeLayout = "2006-01-02T15:04:05.000000-07:00"
 
 // exportFormat is an export file format: its query value, media type and
 // file name extension.
@@ -346,21 +343,8 @@ func (c *csvEncoder) begin() error {
 }
 
 func (c *csvEncoder) encode(e *audit.Entry) error {
-	job := ""
-	if e.JobID != 0 {
-		job = strconv.FormatInt(e.JobID, 10)
-	}
-	r := append(c.row[:0], strconv.FormatInt(e.ID, 10), audit.FormatTime(e.Timestamp))
-	if c.tz != nil {
-		r = append(r, e.Timestamp.In(c.tz).Format(exportTimeLayout))
-	}
-	r = append(r, e.UserName, e.UserIP, e.Domain, e.Application, e.Workspace, e.Task, string(e.Result),
-		job, e.Description, objectList(e.AffectedObjects), e.AffectedObjectDetail, e.Source, e.Hash)
-	for i := range r {
-		r[i] = neutralize(r[i])
-	}
-	c.row = r
-	return c.cw.Write(r)
+	c.row = auditcsv.Row(c.row, e, c.tz)
+	return c.cw.Write(c.row)
 }
 
 func (c *csvEncoder) flush() error {
@@ -368,42 +352,5 @@ func (c *csvEncoder) flush() error {
 	return c.cw.Error()
 }
 
-// csvHeader names the columns of a CSV export, with the column in tz
-// after the UTC one when tz is given.
-func csvHeader(tz *time.Location) []string {
-	h := []string{"Audit Log ID", "Timestamp (UTC)"}
-	if tz != nil {
-		h = append(h, "Timestamp ("+tz.String()+")")
-	}
-	return append(h, "User Name", "User IP", "Domain", "Application", "Workspace", "Task", "Result",
-		"Job ID", "Description", "Affected Objects", "Affected Object Detail", "Source", "Hash")
-}
-
-// objectList renders affected objects as "Type:Name; Type:Name".
-func objectList(objs []audit.Object) string {
-	var b strings.Builder
-	for i, o := range objs {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(o.Type)
-		b.WriteByte(':')
-		b.WriteString(o.Name)
-	}
-	return b.String()
-}
-
-// neutralize keeps a spreadsheet from running a cell as a formula: a cell
-// that starts with =, +, -, @, a tab or a carriage return gets a leading
-// single quote (OWASP's advice on CSV injection). Entries come from every
-// application that reports to Logbook, so any text cell may be hostile.
-func neutralize(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
+// csvHeader names the columns of a CSV export (auditcsv.Header).
+func csvHeader(tz *time.Location) []string { return auditcsv.Header(tz) }

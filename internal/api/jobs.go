@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -34,8 +35,11 @@ type JobJSON struct {
 	Domain         string   `json:"domain"`
 	OnMissed       string   `json:"on_missed"`
 	Note           string   `json:"note,omitempty"`
-	CreatedAt      string   `json:"created_at"`
-	UpdatedAt      string   `json:"updated_at"`
+	// Params are the parameters of one of Logbook's own jobs, secrets
+	// masked (job.RedactParams).
+	Params    json.RawMessage `json:"params,omitempty"`
+	CreatedAt string          `json:"created_at"`
+	UpdatedAt string          `json:"updated_at"`
 }
 
 // previewRuns is how many coming runs of a recurring job are shown.
@@ -47,7 +51,7 @@ func JobView(j store.Job, now time.Time) JobJSON {
 		ScheduledStart: audit.FormatTime(j.ScheduledStart), ActualStart: audit.FormatTime(j.ActualStart),
 		EndTime: audit.FormatTime(j.EndTime), Recurrence: j.Recurrence, ParentID: j.ParentID, RetryOf: j.RetryOf,
 		Owner: j.Owner, Domain: j.Domain, OnMissed: j.OnMissed, Note: j.Note,
-		CreatedAt: audit.FormatTime(j.CreatedAt), UpdatedAt: audit.FormatTime(j.UpdatedAt)}
+		CreatedAt: audit.FormatTime(j.CreatedAt), UpdatedAt: audit.FormatTime(j.UpdatedAt), Params: job.RedactParams(j.Params)}
 	if j.Recurrence != "" {
 		if r, err := job.ParseRule(j.Recurrence); err == nil {
 			v.RecurrenceText = r.Text()

@@ -35,6 +35,9 @@ func badRequest(field, reason string) *Error {
 // created wraps a value that is answered with 201 Created.
 type created struct{ v any }
 
+// accepted wraps a value that is answered with 202 Accepted.
+type accepted struct{ v any }
+
 type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
 func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
@@ -43,6 +46,9 @@ func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
 		status := http.StatusOK
 		if c, ok := v.(created); ok {
 			status, v = http.StatusCreated, c.v
+		}
+		if a, ok := v.(accepted); ok {
+			status, v = http.StatusAccepted, a.v
 		}
 		if err != nil {
 			var apiErr *Error

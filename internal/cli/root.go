@@ -35,7 +35,8 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.AddCommand(newServeCmd(), newDemoCmd(), newIngestCmd(), newQueryCmd(),
-		newVerifyCmd(), newBenchCmd(), newVersionCmd(), newUserCmd(), newDomainCmd(), newTokenCmd(), newMigrateCmd(), newExportCmd(), newTailCmd())
+		newVerifyCmd(), newBenchCmd(), newVersionCmd(), newUserCmd(), newDomainCmd(), newTokenCmd(), newMigrateCmd(), newExportCmd(), newTailCmd(),
+		newPurgeCmd())
 	return root
 }
 
@@ -71,6 +72,7 @@ func serverFlags(fs *pflag.FlagSet, c *config.Config) {
 	fs.DurationVar(&c.SessionMax, "session-max", c.SessionMax, "age that ends a session")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM)")
+	fs.StringVar(&c.ArchiveDir, "archive-dir", c.ArchiveDir, "directory of local archive/purge archives (default <data>/archive)")
 }
 
 func newLogger(level string) *slog.Logger {

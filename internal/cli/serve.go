@@ -109,5 +109,6 @@ func serverOptions(cfg config.Config) (server.Options, error) {
 	opts.Auth.LockoutAfter = cfg.LockoutAfter
 	opts.Auth.SessionIdle = cfg.SessionIdle
 	opts.Auth.SessionMax = cfg.SessionMax
+	opts.ArchiveDir = cfg.ArchiveDirectory()
 	return opts, nil
 }

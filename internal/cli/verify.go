@@ -12,6 +12,7 @@ import (
 
 func newVerifyCmd() *cobra.Command {
 	cfg := config.Default()
+	var archiveFile string
 	cmd := &cobra.Command{
 		Use:   "verify",
 		Short: "Recompute the hash chain and name the first entry that does not match",
@@ -22,6 +23,9 @@ func newVerifyCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if archiveFile != "" {
+				return verifyArchive(cmd, st, archiveFile)
+			}
 			n, head, err := store.VerifyChain(cmd.Context(), st)
 			if err != nil {
 				return err
@@ -32,5 +36,6 @@ func newVerifyCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&cfg.Data, "data", cfg.Data, "data directory")
 	cmd.Flags().StringVar(&cfg.DB, "db", cfg.DB, "database URL; empty for the embedded SQLite database in --data")
+	cmd.Flags().StringVar(&archiveFile, "archive", "", "verify this NDJSON archive (LogbookAuditLog_….ndjson.gz) against its purge anchor instead")
 	return cmd
 }

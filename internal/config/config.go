@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -36,6 +37,17 @@ type Config struct {
 	SessionIdle, SessionMax time.Duration
 	// TLSCert and TLSKey, both or neither, serve HTTPS.
 	TLSCert, TLSKey string
+	// ArchiveDir is where archive/purge writes local archives; empty:
+	// <Data>/archive.
+	ArchiveDir string
+}
+
+// ArchiveDirectory is the archive directory in effect.
+func (c Config) ArchiveDirectory() string {
+	if c.ArchiveDir != "" {
+		return c.ArchiveDir
+	}
+	return filepath.Join(c.Data, "archive")
 }
 
 // Default returns the settings used when nothing is given.

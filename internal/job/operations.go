@@ -169,5 +169,6 @@ func Retry(failed store.Job, now time.Time) (store.Job, error) {
 		Owner:          failed.Owner,
 		Domain:         failed.Domain,
 		Handler:        failed.Handler,
+		Params:         failed.Params,
 	}, nil
 }

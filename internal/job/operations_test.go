@@ -2,6 +2,7 @@ package job
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +168,7 @@ func TestProgress(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Progress: %v", err)
 				}
-				if j != tt.want {
+				if !reflect.DeepEqual(j, tt.want) {
 					t.Fatalf("job = %+v\nwant  %+v", j, tt.want)
 				}
 				return
@@ -175,7 +176,7 @@ func TestProgress(t *testing.T) {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("Progress error = %v, want %q", err, tt.wantErr)
 			}
-			if j != tt.job {
+			if !reflect.DeepEqual(j, tt.job) {
 				t.Fatalf("a refused change modified the job: %+v", j)
 			}
 			var fe *FieldError
@@ -239,7 +240,7 @@ func TestCancel(t *testing.T) {
 				if !errors.As(err, &te) || err.Error() != tt.wantErr {
 					t.Fatalf("Cancel error = %v, want *TransitionError %q", err, tt.wantErr)
 				}
-				if j != tt.job {
+				if !reflect.DeepEqual(j, tt.job) {
 					t.Fatalf("a refused cancel modified the job: %+v", j)
 				}
 				return
@@ -247,7 +248,7 @@ func TestCancel(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Cancel: %v", err)
 			}
-			if j != tt.want {
+			if !reflect.DeepEqual(j, tt.want) {
 				t.Fatalf("job = %+v\nwant  %+v", j, tt.want)
 			}
 		})
@@ -288,7 +289,7 @@ func TestReschedule(t *testing.T) {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("Reschedule error = %v, want %q", err, tt.wantErr)
 			}
-			if j != orig {
+			if !reflect.DeepEqual(j, orig) {
 				t.Fatalf("a refused reschedule modified the job: %+v", j)
 			}
 		})
@@ -313,7 +314,7 @@ func TestRetry(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Retry of a %s job: %v", state, err)
 		}
-		if got != want {
+		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("Retry of a %s job = %+v\nwant %+v", state, got, want)
 		}
 	}

@@ -261,7 +261,7 @@ func (s *Scheduler) fire(ctx context.Context, parent store.Job, now time.Time) e
 	}
 	if !late || parent.OnMissed != "skip" {
 		occ := store.Job{Name: parent.Name, JobType: parent.JobType, Summary: parent.Summary, State: store.JobScheduled,
-			ScheduledStart: runs[len(runs)-1], ParentID: parent.ID, Owner: parent.Owner, Domain: parent.Domain, Handler: parent.Handler}
+			ScheduledStart: runs[len(runs)-1], ParentID: parent.ID, Owner: parent.Owner, Domain: parent.Domain, Handler: parent.Handler, Params: parent.Params}
 		if late {
 			occ.Note = fmt.Sprintf("run late, at %s, for %d run(s) missed while Logbook was not running", audit.FormatTime(now), len(missed))
 		}
@@ -306,7 +306,7 @@ func (s *Scheduler) recordMissed(ctx context.Context, parent store.Job, missed [
 		for _, t := range missed[:min(len(missed), most)] {
 			_, err := s.st.CreateJob(ctx, store.Job{Name: parent.Name, JobType: parent.JobType, Summary: parent.Summary,
 				State: store.JobCanceled, ScheduledStart: t, EndTime: now, ParentID: parent.ID, Owner: parent.Owner,
-				Domain: parent.Domain, Handler: parent.Handler,
+				Domain: parent.Domain, Handler: parent.Handler, Params: parent.Params,
 				Note: "missed: Logbook was not running at the scheduled time; this job skips missed runs"})
 			if err != nil {
 				return err

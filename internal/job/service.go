@@ -1,7 +1,9 @@
 package job
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -65,6 +67,11 @@ type NewJob struct {
 	// Handler makes this one of Logbook's own jobs, run by its scheduler
 	// (for example "verify"); only Job Administrators may set it.
 	Handler string `json:"handler"`
+	// Params are the parameters of a Logbook job, a JSON object. They are
+	// set only through the API of the job's kind (such as
+	// /api/v1/archive-purge), which checks them and the caller's right to
+	// them; POST /api/v1/jobs refuses them.
+	Params json.RawMessage `json:"params,omitempty"`
 }
 
 // InvalidError lists refused fields.
@@ -100,6 +107,18 @@ func mayChange(req auth.Request, j store.Job) bool {
 
 // Create validates and stores a new job and records it.
 func (s *Service) Create(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob) (store.Job, error) {
+	return s.create(ctx, req, tree, in, false)
+}
+
+// CreateLogbookJob stores one of Logbook's own jobs with its parameters on
+// behalf of the API of its kind, which has checked the caller's right to
+// it (an Audit Log Administrator schedules an archive/purge without being
+// a Job Administrator). The job belongs to the caller.
+func (s *Service) CreateLogbookJob(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob) (store.Job, error) {
+	return s.create(ctx, req, tree, in, true)
+}
+
+func (s *Service) create(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob, own bool) (store.Job, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var errs []audit.FieldError
 	bad := func(f, r string) { errs = append(errs, audit.FieldError{Field: f, Reason: r}) }
@@ -144,10 +163,27 @@ func (s *Service) Create(ctx context.Context, req auth.Request, tree *access.Tre
 	default:
 		bad("on_missed", `must be "run" or "skip"`)
 	}
+	params := bytes.TrimSpace(in.Params)
+	switch {
+	case len(params) == 0 || string(params) == "null":
+		params = nil
+	case !own:
+		bad("params", "are set by the API of the job's kind (such as /api/v1/archive-purge), not here")
+	case len(params) > store.MaxJobParams:
+		bad("params", fmt.Sprintf("are larger than %d bytes", store.MaxJobParams))
+	case params[0] != '{' || !json.Valid(params):
+		bad("params", "must be a JSON object")
+	}
+	if own && in.Handler == "" {
+		bad("handler", "is required")
+	}
 	if in.Handler != "" {
 		switch {
 		case !s.kinds[in.Handler]:
 			bad("handler", fmt.Sprintf("%q is not a kind of Logbook job", in.Handler))
+		case own:
+			j.Handler = in.Handler
+			j.Params = append(json.RawMessage(nil), params...)
 		case !req.Subject.Can(access.ManageJobs):
 			bad("handler", "only a Job Administrator may schedule Logbook's own jobs")
 		default:

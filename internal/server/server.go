@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/archive"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
+	"github.com/logbookhq/logbook/internal/settings"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/engine"
 	"github.com/logbookhq/logbook/internal/web"
@@ -33,6 +35,8 @@ type Server struct {
 	Auth      *auth.Service
 	Jobs      *job.Service
 	Scheduler *job.Scheduler
+	Settings  *settings.Service
+	Archive   *archive.Service
 	Handler   http.Handler
 	log       *slog.Logger
 	opts      Options
@@ -47,6 +51,8 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Auth are the access-control settings.
 	Auth auth.Options
+	// ArchiveDir is where archive/purge writes local archives.
+	ArchiveDir string
 }
 
 // DefaultOptions are the settings when none are given.
@@ -64,13 +70,17 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*Server, error) {
 	s := &Server{Store: st, log: log, Hub: live.NewHub(), opts: opts}
 	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
+	s.Settings = settings.New(st, s.Writer, opts.Auth.Now)
+	rec := s.Settings.Filter(s.Writer) // Logbook's own events obey log_success
 	var err error
-	if s.Auth, err = auth.New(ctx, st, s.Writer, log, opts.Auth); err != nil {
+	if s.Auth, err = auth.New(ctx, st, rec, log, opts.Auth); err != nil {
 		s.Writer.Close()
 		return nil, err
 	}
-	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st)}
-	s.Jobs = job.NewService(st, s.Writer, opts.Auth.Now, "verify")
+	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind)
+	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log})
+	s.Settings.SetRetention(s.applyRetention)
+	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler()}
 	ui, err := web.New(st, s.Auth, s.Jobs, s.Hub, log, nil)
 	if err != nil {
 		s.Writer.Close()
@@ -81,12 +91,15 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.stopWatch = stopWatch
 	go st.WatchCommits(watch, s.Hub.Publish)
 	go s.expireSessions(watch)
-	s.Scheduler = job.NewScheduler(st, s.Writer, log, handlers, job.SchedulerOptions{Now: opts.Auth.Now})
+	s.Scheduler = job.NewScheduler(st, rec, log, handlers, job.SchedulerOptions{Now: opts.Auth.Now})
 	s.schedulerDone = make(chan struct{})
 	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
-	api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now).Register(mux)
+	apiHandler := api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
+	apiHandler.Register(mux)
+	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
 	ui.Register(mux)
+	ui.RegisterLifecycle(mux, s.Settings, s.Archive)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -103,7 +116,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		fmt.Fprintln(w, "ready")
 	})
 	csrf := http.NewCrossOriginProtection()
-	s.Handler = withMiddleware(csrf.Handler(s.withAuth(mux)), log)
+	s.Handler = withMiddleware(csrf.Handler(s.withAuth(s.recordGets(watch, rec, mux))), log)
 	return s, nil
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // JobColumns are the job columns every job read returns, in scan order.
-const JobColumns = "id, name, job_type, state, percent, summary, scheduled_start, actual_start, end_time, recurrence, parent_id, retry_of, owner, domain, handler, on_missed, note, created_at, updated_at"
+const JobColumns = "id, name, job_type, state, percent, summary, scheduled_start, actual_start, end_time, recurrence, parent_id, retry_of, owner, domain, handler, on_missed, note, created_at, updated_at, params"
 
 // DefaultJobSort is the order of the Job List page: the latest scheduled
 // start first, so that what runs next and what ran last sit on top.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -33,9 +34,16 @@ type Job struct {
 	Handler        string // the kind of work for Logbook's own jobs; "" for applications' jobs
 	OnMissed       string // "run" (once, late) or "skip" (recorded as missed) after downtime
 	Note           string // why the job ended as it did, when it says more than the state
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Params are the parameters of one of Logbook's own jobs, a JSON
+	// object (at most MaxJobParams bytes); nil for none. Occurrences of a
+	// recurring job and retries carry their job's parameters.
+	Params    json.RawMessage
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// MaxJobParams bounds the parameters of a job.
+const MaxJobParams = 64 << 10
 
 // JobSortField names a column the job list can be ordered by; every sort
 // ends in the tie-breaker id.
@@ -120,4 +128,12 @@ type Jobs interface {
 	DueJobs(ctx context.Context, now time.Time, limit int) ([]Job, error)
 	// MissingJobs returns those of ids that name no job, in any domain.
 	MissingJobs(ctx context.Context, ids []int64) ([]int64, error)
+}
+
+// JobParams reads the params column: "" (and JSON null) mean none.
+func JobParams(s string) json.RawMessage {
+	if s == "" || s == "null" {
+		return nil
+	}
+	return json.RawMessage(s)
 }

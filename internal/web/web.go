@@ -28,7 +28,8 @@ import (
 var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
-var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens"}
+var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens",
+	"archivepurge", "settings"}
 
 // Handler serves the UI.
 type Handler struct {
@@ -119,6 +120,8 @@ type viewer struct {
 	CanAudit, CanAdmin  bool
 	CanUsers, CanTokens bool
 	CanExport           bool
+	CanPurge            bool // archive/purge page
+	CanSettings         bool // audit log settings page
 }
 
 func viewerOf(r *http.Request) viewer {
@@ -126,7 +129,8 @@ func viewerOf(r *http.Request) viewer {
 	s := req.Subject
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
-		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
+		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens),
+		CanPurge: s.Can(access.PurgeAuditLogs), CanSettings: s.Can(access.ManageAuditSettings)}
 }
 
 // render writes page p inside the layout, or only the named block.

@@ -19,11 +19,13 @@ import (
 
 func scanJob(row pgx.Row) (store.Job, error) {
 	var j store.Job
+	var params string
 	if err := row.Scan(&j.ID, &j.Name, &j.JobType, &j.State, &j.Percent, &j.Summary, &j.ScheduledStart,
 		&j.ActualStart, &j.EndTime, &j.Recurrence, &j.ParentID, &j.RetryOf, &j.Owner, &j.Domain, &j.Handler,
-		&j.OnMissed, &j.Note, &j.CreatedAt, &j.UpdatedAt); err != nil {
+		&j.OnMissed, &j.Note, &j.CreatedAt, &j.UpdatedAt, &params); err != nil {
 		return store.Job{}, err
 	}
+	j.Params = store.JobParams(params)
 	j.ScheduledStart, j.ActualStart, j.EndTime = store.JobTime(j.ScheduledStart), store.JobTime(j.ActualStart), store.JobTime(j.EndTime)
 	j.CreatedAt, j.UpdatedAt = j.CreatedAt.UTC(), j.UpdatedAt.UTC()
 	return j, nil
@@ -52,11 +54,11 @@ func (s *Store) CreateJob(ctx context.Context, j store.Job) (store.Job, error) {
 	j = store.JobToCreate(j, s.stamp(time.Time{}))
 	err := s.pool.QueryRow(ctx, `INSERT INTO jobs (name, job_type, state, percent, summary, scheduled_start,
 		actual_start, end_time, recurrence, parent_id, retry_of, owner, domain, handler, on_missed, note,
-		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		created_at, updated_at, params) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		RETURNING id`,
 		j.Name, j.JobType, j.State, j.Percent, j.Summary, dialect.JobTimeArg(j.ScheduledStart),
 		dialect.JobTimeArg(j.ActualStart), dialect.JobTimeArg(j.EndTime), j.Recurrence, j.ParentID, j.RetryOf,
-		j.Owner, j.Domain, j.Handler, j.OnMissed, j.Note, j.CreatedAt, j.UpdatedAt).Scan(&j.ID)
+		j.Owner, j.Domain, j.Handler, j.OnMissed, j.Note, j.CreatedAt, j.UpdatedAt, string(j.Params)).Scan(&j.ID)
 	if err != nil {
 		return store.Job{}, fmt.Errorf("error creating job %q: %w", j.Name, err)
 	}
@@ -115,10 +117,10 @@ func (s *Store) UpdateJob(ctx context.Context, id int64, fn func(*store.Job) err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE jobs SET name = $1, job_type = $2, state = $3, percent = $4, summary = $5,
 		scheduled_start = $6, actual_start = $7, end_time = $8, recurrence = $9, retry_of = $10, owner = $11,
-		domain = $12, handler = $13, on_missed = $14, note = $15, updated_at = $16 WHERE id = $17`,
+		domain = $12, handler = $13, on_missed = $14, note = $15, updated_at = $16, params = $17 WHERE id = $18`,
 		j.Name, j.JobType, j.State, j.Percent, j.Summary, dialect.JobTimeArg(j.ScheduledStart),
 		dialect.JobTimeArg(j.ActualStart), dialect.JobTimeArg(j.EndTime), j.Recurrence, j.RetryOf, j.Owner,
-		j.Domain, j.Handler, j.OnMissed, j.Note, j.UpdatedAt, id); err != nil {
+		j.Domain, j.Handler, j.OnMissed, j.Note, j.UpdatedAt, string(j.Params), id); err != nil {
 		return store.Job{}, fmt.Errorf("error updating job %d: %w", id, err)
 	}
 	if err := tx.Commit(ctx); err != nil {

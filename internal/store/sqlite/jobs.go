@@ -19,11 +19,13 @@ import (
 func scanJob(row scanner) (store.Job, error) {
 	var j store.Job
 	var scheduled, actual, end, created, updated int64
+	var params string
 	if err := row.Scan(&j.ID, &j.Name, &j.JobType, &j.State, &j.Percent, &j.Summary, &scheduled, &actual, &end,
 		&j.Recurrence, &j.ParentID, &j.RetryOf, &j.Owner, &j.Domain, &j.Handler, &j.OnMissed, &j.Note,
-		&created, &updated); err != nil {
+		&created, &updated, &params); err != nil {
 		return store.Job{}, err
 	}
+	j.Params = store.JobParams(params)
 	j.ScheduledStart, j.ActualStart, j.EndTime = fromMicroOrZero(scheduled), fromMicroOrZero(actual), fromMicroOrZero(end)
 	j.CreatedAt, j.UpdatedAt = fromMicro(created), fromMicro(updated)
 	return j, nil
@@ -52,10 +54,10 @@ func (s *Store) CreateJob(ctx context.Context, j store.Job) (store.Job, error) {
 	j = store.JobToCreate(j, s.stamp(time.Time{}))
 	err := s.w.QueryRowContext(ctx, `INSERT INTO jobs (name, job_type, state, percent, summary, scheduled_start,
 		actual_start, end_time, recurrence, parent_id, retry_of, owner, domain, handler, on_missed, note,
-		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		created_at, updated_at, params) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		j.Name, j.JobType, j.State, j.Percent, j.Summary, micro(j.ScheduledStart), micro(j.ActualStart),
 		micro(j.EndTime), j.Recurrence, j.ParentID, j.RetryOf, j.Owner, j.Domain, j.Handler, j.OnMissed, j.Note,
-		micro(j.CreatedAt), micro(j.UpdatedAt)).Scan(&j.ID)
+		micro(j.CreatedAt), micro(j.UpdatedAt), string(j.Params)).Scan(&j.ID)
 	if err != nil {
 		return store.Job{}, fmt.Errorf("error creating job %q: %w", j.Name, err)
 	}
@@ -113,10 +115,10 @@ func (s *Store) UpdateJob(ctx context.Context, id int64, fn func(*store.Job) err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET name = ?, job_type = ?, state = ?, percent = ?, summary = ?,
 		scheduled_start = ?, actual_start = ?, end_time = ?, recurrence = ?, retry_of = ?, owner = ?, domain = ?,
-		handler = ?, on_missed = ?, note = ?, updated_at = ? WHERE id = ?`,
+		handler = ?, on_missed = ?, note = ?, updated_at = ?, params = ? WHERE id = ?`,
 		j.Name, j.JobType, j.State, j.Percent, j.Summary, micro(j.ScheduledStart), micro(j.ActualStart),
 		micro(j.EndTime), j.Recurrence, j.RetryOf, j.Owner, j.Domain, j.Handler, j.OnMissed, j.Note,
-		micro(j.UpdatedAt), id); err != nil {
+		micro(j.UpdatedAt), string(j.Params), id); err != nil {
 		return store.Job{}, fmt.Errorf("error updating job %d: %w", id, err)
 	}
 	if err := tx.Commit(); err != nil {

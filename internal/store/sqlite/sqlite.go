@@ -137,7 +137,12 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	// Checkpoints run on their own connection, in the background: run by the
 	// committing writer (SQLite's default) they double the I/O on the
 	// ingest path. The writer has wal_autocheckpoint(0) for this reason.
-	if s.ckpt, err = sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common); err != nil {
+	// The same connection refreshes planner statistics; analysis_limit
+	// bounds the ANALYZE that PRAGMA optimize may run, which otherwise
+	// reads whole indexes while it holds the write lock (tens of seconds
+	// at millions of entries, failing commits that wait longer than
+	// busy_timeout).
+	if s.ckpt, err = sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=analysis_limit(1000)"); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error opening database: %w", err)
 	}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"SavedSearches", testSavedSearches},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
+		{"PurgePrefix", testPurgePrefix}, {"PurgeDomain", testPurgeDomain}, {"PurgeWords", testPurgeWords}, {"PurgeScope", testPurgeScope}, {"SettingsAndParams", testSettingsAndParams},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
