@@ -185,8 +185,7 @@ func (h *Handler) writeExport(ctx context.Context, w http.ResponseWriter, x expo
 		return 0, false, err
 	}
 	scope := auth.FromContext(ctx).Scope
-	q := x.query
-	page, err := h.store.List(ctx, scope, q)
+	page, err := h.store.List(ctx, scope, x.query)
 	if err != nil {
 		return 0, false, err
 	}
@@ -198,9 +197,27 @@ func (h *Handler) writeExport(ctx context.Context, w http.ResponseWriter, x expo
 	w.WriteHeader(http.StatusOK)
 	rc := http.NewResponseController(w)
 	buf := bufio.NewWriterSize(w, exportBufferSize)
-	enc := newEntryEncoder(buf, x)
+	n, err = h.exportPages(ctx, scope, x, page, last, buf, func() error {
+		if err := buf.Flush(); err != nil {
+			return err
+		}
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		return nil
+	}, nil)
+	return n, true, err
+}
+
+// exportPages writes the entries of page and the pages after it, up to
+// the entry last, and calls flush after each page and progress with the
+// entries written so far.
+func (h *Handler) exportPages(ctx context.Context, scope store.Scope, x exportRequest, page store.Page, last int64,
+	w io.Writer, flush func() error, progress func(n int)) (n int, err error) {
+	q := x.query
+	enc := newEntryEncoder(w, x)
 	if err := enc.begin(); err != nil {
-		return 0, true, err
+		return 0, err
 	}
 	for {
 		for i := range page.Entries {
@@ -209,25 +226,25 @@ func (h *Handler) writeExport(ctx context.Context, w http.ResponseWriter, x expo
 				continue
 			}
 			if err := enc.encode(e); err != nil {
-				return n, true, err
+				return n, err
 			}
 			n++
 		}
 		if err := enc.flush(); err != nil {
-			return n, true, err
+			return n, err
 		}
-		if err := buf.Flush(); err != nil {
-			return n, true, err
+		if err := flush(); err != nil {
+			return n, err
 		}
-		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return n, true, err
+		if progress != nil {
+			progress(n)
 		}
 		if page.Next == nil || (q.Sort == store.Sort{Field: store.SortID} && page.Entries[len(page.Entries)-1].ID >= last) {
-			return n, true, nil
+			return n, nil
 		}
 		q.After = page.Next
 		if page, err = h.store.List(ctx, scope, q); err != nil {
-			return n, true, err
+			return n, err
 		}
 	}
 }

@@ -40,9 +40,16 @@ type accepted struct{ v any }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) (any, error)
 
+// errAnswered is returned by a handler that wrote its answer itself (a
+// redirect, a file).
+var errAnswered = errors.New("answered")
+
 func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		v, err := fn(w, r)
+		if errors.Is(err, errAnswered) {
+			return
+		}
 		status := http.StatusOK
 		if c, ok := v.(created); ok {
 			status, v = http.StatusCreated, c.v

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -110,5 +111,6 @@ func serverOptions(cfg config.Config) (server.Options, error) {
 	opts.Auth.SessionIdle = cfg.SessionIdle
 	opts.Auth.SessionMax = cfg.SessionMax
 	opts.ArchiveDir = cfg.ArchiveDirectory()
+	opts.ExportDir = filepath.Join(cfg.Data, "exports")
 	return opts, nil
 }

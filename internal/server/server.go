@@ -11,6 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/logbookhq/logbook/internal/api"
@@ -53,6 +55,9 @@ type Options struct {
 	Auth auth.Options
 	// ArchiveDir is where archive/purge writes local archives.
 	ArchiveDir string
+	// ExportDir is where export jobs write their files (default: a
+	// directory under the system's temporary directory).
+	ExportDir string
 }
 
 // DefaultOptions are the settings when none are given.
@@ -77,10 +82,15 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		s.Writer.Close()
 		return nil, err
 	}
-	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind)
+	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind, api.ExportJobKind)
 	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log})
 	s.Settings.SetRetention(s.applyRetention)
-	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler()}
+	apiHandler := api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
+	if opts.ExportDir == "" {
+		opts.ExportDir = filepath.Join(os.TempDir(), "logbook-exports")
+	}
+	exports := api.NewExportJobs(apiHandler, opts.ExportDir)
+	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler(), api.ExportJobKind: exports.Handler()}
 	ui, err := web.New(st, s.Auth, s.Jobs, s.Hub, log, nil)
 	if err != nil {
 		s.Writer.Close()
@@ -95,8 +105,8 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.schedulerDone = make(chan struct{})
 	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
-	apiHandler := api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
 	apiHandler.Register(mux)
+	exports.Register(mux)
 	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
 	ui.Register(mux)
 	ui.RegisterLifecycle(mux, s.Settings, s.Archive)

@@ -68,6 +68,7 @@ type gridView struct {
 	FirstURL     string
 	LiveURL      string
 	ExportURL    string
+	ExportQuery  string // the export's query string, for an export job
 	SearchFields []string
 	Saved        []savedLink
 	Query        string // the view's parameters, for saving it
@@ -280,6 +281,7 @@ func (h *Handler) showAuditLogs(w http.ResponseWriter, r *http.Request) {
 		ev.Del("cursor")
 		ev.Set("format", "csv")
 		view.ExportURL = "/api/v1/audit-logs/export?" + ev.Encode()
+		view.ExportQuery = ev.Encode()
 	}
 	if err != nil {
 		view.Limit = 50

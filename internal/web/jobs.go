@@ -157,6 +157,7 @@ type jobDetailView struct {
 	CanCancel   bool
 	CanRetry    bool
 	CanResched  bool
+	DownloadURL string // the file of a finished export job, for its owner
 	BackURL     string
 	Error       string
 }
@@ -190,6 +191,9 @@ func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, status int, 
 		mine := req.Subject.Can(access.ManageJobs) || j.Owner == req.Subject.Name
 		v.CanCancel = mine && !job.Finished(j.State)
 		v.CanResched = mine && j.State == store.JobScheduled
+		if j.Owner == req.Subject.Name {
+			v.DownloadURL = api.DownloadURL(j)
+		}
 		v.CanRetry = mine && (j.State == store.JobFailure || j.State == store.JobCanceled)
 		if j.Recurrence != "" {
 			occ, err := h.jobs.List(r.Context(), req, store.JobQuery{Filter: store.JobFilter{ParentID: j.ID},
