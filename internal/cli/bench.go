@@ -2,6 +2,8 @@ package cli
 
 import (
 	"errors"
+	"os"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 
@@ -11,6 +13,7 @@ import (
 
 func newBenchCmd() *cobra.Command {
 	o := bench.Options{Config: config.Default()}
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure ingest and query against the raw database, in one run",
@@ -30,6 +33,17 @@ Everything runs on fresh temporary databases.`,
 				o.QueryEntries = max(o.Entries, 1000000)
 			}
 			o.Out = cmd.OutOrStdout()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return bench.Run(cmd.Context(), o)
 		},
 	}
@@ -44,5 +58,6 @@ Everything runs on fresh temporary databases.`,
 	fs.IntVar(&o.QueryRuns, "query-runs", 200, "repetitions of each query")
 	fs.StringVar(&o.QueryData, "query-data", "", "keep the query phase's SQLite database in this directory and reuse it")
 	fs.BoolVar(&o.QueryOnly, "query-only", false, "run only the query phase")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
 	return cmd
 }

@@ -362,9 +362,19 @@ func (d Dialect) ValuesSQL(scope Scope, field SortField, limit int, tables ...st
 
 // StatsSQL builds the counts of a column's values over every table.
 func (d Dialect) StatsSQL(scope Scope, f Filter, by SortField, top int, tables ...string) (string, []any, error) {
+	parts, args, err := d.StatsParts(scope, f, by, tables...)
+	if err != nil {
+		return "", nil, err
+	}
+	return d.TopGroups(parts, args, top)
+}
+
+// StatsParts builds the counts of a column's values per table, as
+// queries of (k, n) rows for TopGroups to add up.
+func (d Dialect) StatsParts(scope Scope, f Filter, by SortField, tables ...string) ([]string, []any, error) {
 	col, ok := sortColumns[by]
 	if !ok || by == SortID || by == SortTimestamp || by == SortJobID {
-		return "", nil, fmt.Errorf("%q is not a column to group by", by)
+		return nil, nil, fmt.Errorf("%q is not a column to group by", by)
 	}
 	b := &sqlBuilder{d: d}
 	parts := make([]string, len(tables))
@@ -372,11 +382,24 @@ func (d Dialect) StatsSQL(scope Scope, f Filter, by SortField, top int, tables .
 		b.start(table, scope, f)
 		parts[i] = "SELECT " + col + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + col
 	}
-	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS g GROUP BY k ORDER BY n DESC, k LIMIT " + b.arg(top), b.args, nil
+	return parts, b.args, nil
+}
+
+// TopGroups adds up the (k, n) rows of parts, most frequent first.
+func (d Dialect) TopGroups(parts []string, args []any, top int) (string, []any, error) {
+	b := &sqlBuilder{d: d, args: args}
+	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS g GROUP BY k HAVING sum(n) > 0 ORDER BY n DESC, k LIMIT " + b.arg(top), b.args, nil
 }
 
 // HistogramSQL builds the counts per interval over every table.
 func (d Dialect) HistogramSQL(scope Scope, f Filter, interval time.Duration, tables ...string) (string, []any) {
+	parts, args := d.HistogramParts(scope, f, interval, tables...)
+	return d.Buckets(parts), args
+}
+
+// HistogramParts builds the counts per interval per table, as queries of
+// (k, n) rows for Buckets to add up.
+func (d Dialect) HistogramParts(scope Scope, f Filter, interval time.Duration, tables ...string) ([]string, []any) {
 	b := &sqlBuilder{d: d}
 	step := interval.Microseconds()
 	parts := make([]string, len(tables))
@@ -385,7 +408,23 @@ func (d Dialect) HistogramSQL(scope Scope, f Filter, interval time.Duration, tab
 		bucket := fmt.Sprintf("(%s / %d) * %d", d.Micros, step, step)
 		parts[i] = "SELECT " + bucket + " AS k, count(*) AS n FROM " + table + b.whereSQL() + " GROUP BY " + bucket
 	}
-	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS h GROUP BY k ORDER BY k", b.args
+	return parts, b.args
+}
+
+// Buckets adds up the (k, n) rows of parts per interval, in time order.
+func (d Dialect) Buckets(parts []string) string {
+	return "SELECT k, sum(n) AS n FROM (" + strings.Join(parts, " UNION ALL ") + ") AS h GROUP BY k HAVING sum(n) > 0 ORDER BY k"
+}
+
+// ScopeSQL is the condition on a domain column that scope allows, with
+// its arguments; "" when scope allows every domain.
+func (d Dialect) ScopeSQL(scope Scope) (string, []any) {
+	b := &sqlBuilder{d: d}
+	b.scope(scope)
+	if len(b.where) == 0 {
+		return "", nil
+	}
+	return b.where[0], b.args
 }
 
 // object is the condition that an entry touched the object.

@@ -128,6 +128,9 @@ func (s *Store) PurgeBatch(ctx context.Context, anchorID int64, p store.PurgeSpe
 			ids[i] = r.ID
 		}
 		in := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + ")"
+		if err := rollUp(ctx, tx, "audit_log", "id IN "+in, -1, ids...); err != nil {
+			return 0, err
+		}
 		for _, q := range []string{
 			`DELETE FROM audit_objects WHERE (type, name, ts, entry_id) IN (SELECT json_extract(o.value, '$.type'), json_extract(o.value, '$.name'), a.ts, a.id FROM audit_log a, json_each(a.affected_objects) o WHERE a.id IN ` + in + `)`,
 			`DELETE FROM config_changes WHERE entry_id IN ` + in,

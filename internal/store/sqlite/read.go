@@ -296,7 +296,13 @@ func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := dialect.StatsSQL(scope, f, by, top, tables...)
+	query, args, rolled, err := s.rolledStats(ctx, scope, f, by, top)
+	if err != nil {
+		return nil, err
+	}
+	if !rolled {
+		query, args, err = dialect.StatsSQL(scope, f, by, top, tables...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -322,7 +328,10 @@ func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter
 	if err != nil {
 		return nil, err
 	}
-	query, args := dialect.HistogramSQL(scope, f, interval, tables...)
+	query, args, rolled := s.rolledHistogram(scope, f, interval)
+	if !rolled {
+		query, args = dialect.HistogramSQL(scope, f, interval, tables...)
+	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error counting per interval: %w", err)

@@ -218,7 +218,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 
 // migrationHooks complete migrations with work SQL cannot do, in the
 // migration's transaction.
-var migrationHooks = map[int]func(context.Context, *sql.Tx) error{8: backfillWords}
+var migrationHooks = map[int]func(context.Context, *sql.Tx) error{8: backfillWords, 12: backfillStats}
 
 func applyMigration(ctx context.Context, db *sql.DB, version int, body string, hook func(context.Context, *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, nil)
@@ -361,6 +361,9 @@ func moveRecentTx(ctx context.Context, tx *sql.Tx, upTo int64) (int64, error) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_text (rowid, words) SELECT id, words FROM audit_log_recent WHERE id <= ?`, upTo); err != nil {
 		return 0, fmt.Errorf("error indexing moved entries' words: %w", err)
 	}
+	if err := rollUp(ctx, tx, "audit_log_recent", "id <= ?", 1, upTo); err != nil {
+		return 0, err
+	}
 	res, err := tx.ExecContext(ctx, `DELETE FROM audit_log_recent WHERE id <= ?`, upTo)
 	if err != nil {
 		return 0, fmt.Errorf("error moving recent entries: %w", err)
@@ -432,6 +435,7 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		}
 		insert = tx.StmtContext(ctx, s.insert)
 	}
+	firstID := lastID + 1
 	lookup := tx.StmtContext(ctx, s.lookup)
 	insertConfig := tx.StmtContext(ctx, s.insertConfig)
 	insertObject := tx.StmtContext(ctx, s.insertObject)
@@ -497,6 +501,11 @@ func (s *Store) Append(ctx context.Context, entries []audit.Entry) ([]int64, err
 		}
 		ids[i] = e.ID
 		added++
+	}
+	if direct && added > 0 {
+		if err := rollUp(ctx, tx, "audit_log", "id > ? AND id <= ?", 1, firstID-1, lastID); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE chain_head SET last_id = ?, last_hash = ? WHERE singleton = 1`, lastID, lastHash); err != nil {
 		return nil, fmt.Errorf("error updating chain head: %w", err)
