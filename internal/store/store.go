@@ -26,6 +26,7 @@ var (
 type Store interface {
 	Accounts
 	Jobs
+	Forwarding
 
 	// Append stores entries in one durable transaction and extends the hash
 	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new

@@ -47,6 +47,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"SavedSearches", testSavedSearches},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
+		{"Forwarding", testForwarding},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
