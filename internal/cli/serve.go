@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -109,5 +110,7 @@ func serverOptions(cfg config.Config) (server.Options, error) {
 	opts.Auth.LockoutAfter = cfg.LockoutAfter
 	opts.Auth.SessionIdle = cfg.SessionIdle
 	opts.Auth.SessionMax = cfg.SessionMax
+	opts.Forward.IntervalFunc = func() time.Duration { return cfg.ForwardingInterval }
+	opts.MetricsPublic = cfg.MetricsPublic
 	return opts, nil
 }

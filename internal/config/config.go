@@ -36,6 +36,12 @@ type Config struct {
 	SessionIdle, SessionMax time.Duration
 	// TLSCert and TLSKey, both or neither, serve HTTPS.
 	TLSCert, TLSKey string
+	// ForwardingInterval is the time between batches of each forwarding
+	// criterion (internal/forward).
+	ForwardingInterval time.Duration
+	// MetricsPublic serves /metrics to anyone; otherwise only to loopback
+	// clients and callers allowed to read audit logs.
+	MetricsPublic bool
 }
 
 // Default returns the settings used when nothing is given.
@@ -48,6 +54,8 @@ func Default() Config {
 		LockoutAfter:    4,
 		SessionIdle:     30 * time.Minute,
 		SessionMax:      12 * time.Hour,
+
+		ForwardingInterval: 5 * time.Second,
 	}
 }
 
@@ -74,6 +82,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls-cert, tls-key: give both or neither"))
+	}
+	if c.ForwardingInterval < 100*time.Millisecond || c.ForwardingInterval > time.Hour {
+		errs = append(errs, errors.New("forwarding-interval: must be from 100ms to 60m"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
