@@ -99,9 +99,11 @@ type Manager struct {
 
 	poke chan struct{}
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards workers; held while sync starts and stops them
 	workers map[int64]*worker
-	active  map[int64]bool // criteria whose forwarder runs in this process
+
+	activeMu sync.Mutex     // apart from mu: workers being stopped under mu take it
+	active   map[int64]bool // criteria whose forwarder runs in this process
 }
 
 type worker struct {
@@ -128,8 +130,8 @@ func (m *Manager) Changed() {
 
 // Running reports whether this process runs the forwarder of criterion id.
 func (m *Manager) Running(id int64) bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.activeMu.Lock()
+	defer m.activeMu.Unlock()
 	return m.active[id]
 }
 
@@ -219,8 +221,8 @@ func (m *Manager) runLocked(ctx context.Context, c store.Criterion) {
 }
 
 func (m *Manager) setActive(id int64, on bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.activeMu.Lock()
+	defer m.activeMu.Unlock()
 	if on {
 		m.active[id] = true
 	} else {
