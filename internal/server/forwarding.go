@@ -15,11 +15,12 @@ import (
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/metrics"
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/web"
 )
 
 // startForwarding starts the forwarders of the forwarding criteria (until
 // ctx ends) and registers their API and metrics.
-func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux) {
+func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *web.Handler) {
 	opts := s.opts.Forward
 	if opts.Hostname == "" {
 		opts.Hostname, _ = os.Hostname()
@@ -29,6 +30,7 @@ func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux) {
 	s.forwardDone = make(chan struct{})
 	go func() { defer close(s.forwardDone); s.Forward.Run(ctx) }()
 	api.NewForwarding(s.Store, s.Forwarding, s.log).Register(mux)
+	ui.RegisterForwarding(mux, s.Forwarding)
 	s.Metrics.SetForwarding(func(ctx context.Context) ([]metrics.ForwardingStatus, error) {
 		vs, err := s.Forwarding.List(ctx, allScope)
 		if err != nil {

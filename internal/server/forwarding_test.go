@@ -294,3 +294,50 @@ func testClientCert(t *testing.T) (string, string) {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kd}))
 }
+
+// TestForwardingPage renders the admin page with a criterion whose name
+// needs escaping, adds one through the form, refuses a bad one naming
+// the field, replays and deletes, and refuses other roles.
+func TestForwardingPage(t *testing.T) {
+	e := newSecEnv(t, nil)
+	e.addUser("auditadmin", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	e.addUser("useradmin", []string{string(access.RoleUserAdmin)}, "Global")
+	c := e.login(t, "auditadmin", secPassword)
+	port := strconv.Itoa(closedPort(t))
+	r := c.do(t, "POST", "/admin/forwarding", "name=%3Cscript%3Ex&host=127.0.0.1&port="+port+"&protocol=tcp&format=cef&enabled=on&filter=result%3AFailure")
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", r.status, r.body)
+	}
+	page := c.get(t, "/admin/forwarding")
+	if page.status != http.StatusOK || strings.Contains(page.body, "<script>x") || !strings.Contains(page.body, "&lt;script&gt;x") ||
+		!strings.Contains(page.body, "tcp://127.0.0.1:"+port) || !strings.Contains(page.body, `href="/admin/forwarding" aria-current="page"`) {
+		t.Fatalf("page: %d\n%s", page.status, page.body)
+	}
+	if strings.Contains(page.body, "style=") || strings.Contains(page.body, "<script>") {
+		t.Fatal("inline style or script on the page")
+	}
+	r = c.do(t, "POST", "/admin/forwarding", "name=bad&host=127.0.0.1&port=99999&protocol=tcp&format=cef")
+	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "port: must be from 1 to 65535") || !strings.Contains(r.body, `value="bad"`) {
+		t.Fatalf("bad port: %d\n%s", r.status, r.body)
+	}
+	var list struct {
+		Criteria []forward.View `json:"forwarding_criteria"`
+	}
+	secDecode(t, e.tokenClient(e.f.AdminToken).get(t, "/api/v1/forwarding-criteria"), &list)
+	if len(list.Criteria) != 1 || list.Criteria[0].Filter != "result:Failure" {
+		t.Fatalf("stored: %+v", list.Criteria)
+	}
+	id := strconv.FormatInt(list.Criteria[0].ID, 10)
+	if r := c.get(t, "/admin/forwarding?edit="+id); r.status != http.StatusOK || !strings.Contains(r.body, `name="id" value="`+id+`"`) {
+		t.Fatalf("edit form: %d", r.status)
+	}
+	if r := c.do(t, "POST", "/admin/forwarding/"+id+"/replay", "from_id=1"); r.status != http.StatusSeeOther {
+		t.Fatalf("replay: %d %s", r.status, r.body)
+	}
+	if r := c.do(t, "POST", "/admin/forwarding/"+id+"/delete", "x=1"); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if r := e.login(t, "useradmin", secPassword).get(t, "/admin/forwarding"); r.status != http.StatusForbidden {
+		t.Fatalf("user admin: %d", r.status)
+	}
+}

@@ -97,7 +97,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.schedulerDone = make(chan struct{})
 	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
-	s.startForwarding(watch, mux)
+	s.startForwarding(watch, mux, ui)
 	api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now).Register(mux)
 	ui.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

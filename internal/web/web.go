@@ -28,7 +28,7 @@ import (
 var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
-var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens"}
+var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens", "forwarding"}
 
 // Handler serves the UI.
 type Handler struct {
@@ -56,7 +56,7 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
 	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}, suggest: map[string]suggestionSet{}}
-	funcs := template.FuncMap{"asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
+	funcs := template.FuncMap{"list": func(v ...string) []string { return v }, "asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
@@ -119,6 +119,7 @@ type viewer struct {
 	CanAudit, CanAdmin  bool
 	CanUsers, CanTokens bool
 	CanExport           bool
+	CanForward          bool
 }
 
 func viewerOf(r *http.Request) viewer {
@@ -126,7 +127,7 @@ func viewerOf(r *http.Request) viewer {
 	s := req.Subject
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
-		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
+		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanForward: s.Can(access.ManageForwarding), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens)}
 }
 
 // render writes page p inside the layout, or only the named block.
