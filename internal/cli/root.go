@@ -73,6 +73,8 @@ func serverFlags(fs *pflag.FlagSet, c *config.Config) {
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS private key file (PEM)")
 	fs.StringVar(&c.ArchiveDir, "archive-dir", c.ArchiveDir, "directory of local archive/purge archives (default <data>/archive)")
+	fs.DurationVar(&c.ForwardingInterval, "forwarding-interval", c.ForwardingInterval, "time between batches sent to each syslog forwarding destination (100ms to 60m; default: the audit log settings' forwarding_interval_seconds)")
+	fs.BoolVar(&c.MetricsPublic, "metrics-public", c.MetricsPublic, "serve /metrics to anyone, not only to loopback clients and signed-in readers")
 }
 
 func newLogger(level string) *slog.Logger {

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -112,5 +113,9 @@ func serverOptions(cfg config.Config) (server.Options, error) {
 	opts.Auth.SessionMax = cfg.SessionMax
 	opts.ArchiveDir = cfg.ArchiveDirectory()
 	opts.ExportDir = filepath.Join(cfg.Data, "exports")
+	if cfg.ForwardingInterval > 0 {
+		opts.Forward.IntervalFunc = func() time.Duration { return cfg.ForwardingInterval }
+	}
+	opts.MetricsPublic = cfg.MetricsPublic
 	return opts, nil
 }

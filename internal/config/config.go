@@ -40,6 +40,13 @@ type Config struct {
 	// ArchiveDir is where archive/purge writes local archives; empty:
 	// <Data>/archive.
 	ArchiveDir string
+	// ForwardingInterval is the time between batches of each forwarding
+	// criterion (internal/forward); 0 follows the audit log settings'
+	// forwarding_interval_seconds, which administrators change at run time.
+	ForwardingInterval time.Duration
+	// MetricsPublic serves /metrics to anyone; otherwise only to loopback
+	// clients and callers allowed to read audit logs.
+	MetricsPublic bool
 }
 
 // ArchiveDirectory is the archive directory in effect.
@@ -86,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("tls-cert, tls-key: give both or neither"))
+	}
+	if c.ForwardingInterval != 0 && (c.ForwardingInterval < 100*time.Millisecond || c.ForwardingInterval > time.Hour) {
+		errs = append(errs, errors.New("forwarding-interval: must be from 100ms to 60m"))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -38,6 +38,7 @@ type Writer struct {
 	log      *slog.Logger
 	maxBatch int
 	onCommit func(lastID int64)
+	onBatch  func(entries int, took time.Duration, err error)
 	// linger is how long a commit waits for more requests when clients are
 	// concurrent, and lingerEntries the batch size that ends the wait.
 	linger        time.Duration
@@ -69,6 +70,11 @@ type Options struct {
 	// OnCommitFunc, if set, is called after every commit with the highest
 	// id written, from the writer's goroutine; it must not block.
 	OnCommitFunc func(lastID int64)
+	// OnBatchFunc, if set, is called after every transaction with the
+	// entries it held, how long the store took and its error, from the
+	// writer's goroutine; metrics observe ingest with it. It must not
+	// block.
+	OnBatchFunc func(entries int, took time.Duration, err error)
 }
 
 // New starts a writer on st.
@@ -78,6 +84,7 @@ func New(st store.Store, log *slog.Logger, opts Options) *Writer {
 		log:      log,
 		maxBatch: opts.MaxBatch,
 		onCommit: opts.OnCommitFunc,
+		onBatch:  opts.OnBatchFunc,
 		reqs:     make(chan *request, 1024),
 		done:     make(chan struct{}),
 	}
@@ -190,7 +197,11 @@ func (w *Writer) commit(batch []*request, n int) {
 			entries = append(entries, r.entries...)
 		}
 	}
+	start := time.Now()
 	ids, err := w.store.Append(context.Background(), entries)
+	if w.onBatch != nil {
+		w.onBatch(len(entries), time.Since(start), err)
+	}
 	if err != nil && len(batch) > 1 {
 		// One request must not fail the others it was merged with: commit
 		// each on its own so that only the one at fault is refused.

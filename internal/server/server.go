@@ -19,9 +19,11 @@ import (
 	"github.com/logbookhq/logbook/internal/archive"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
+	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
+	"github.com/logbookhq/logbook/internal/metrics"
 	"github.com/logbookhq/logbook/internal/settings"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/engine"
@@ -45,6 +47,11 @@ type Server struct {
 
 	stopWatch     context.CancelFunc
 	schedulerDone chan struct{}
+
+	Forward     *forward.Manager // forwarders of the forwarding criteria
+	Forwarding  *forward.Service // management of the forwarding criteria
+	Metrics     *metrics.Metrics
+	forwardDone chan struct{}
 }
 
 // Options are the server's settings beyond the store.
@@ -58,6 +65,10 @@ type Options struct {
 	// ExportDir is where export jobs write their files (default: a
 	// directory under the system's temporary directory).
 	ExportDir string
+	// Forward are the settings of the syslog forwarders.
+	Forward forward.Options
+	// MetricsPublic serves /metrics to anyone (see metricsAllowed).
+	MetricsPublic bool
 }
 
 // DefaultOptions are the settings when none are given.
@@ -74,7 +85,8 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 // do not parse, so that a broken build never starts serving.
 func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*Server, error) {
 	s := &Server{Store: st, log: log, Hub: live.NewHub(), opts: opts}
-	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish})
+	s.Metrics = metrics.New(st)
+	s.Writer = ingest.New(st, log, ingest.Options{OnCommitFunc: s.Hub.Publish, OnBatchFunc: s.Metrics.ObserveCommit})
 	s.Settings = settings.New(st, s.Writer, opts.Auth.Now)
 	rec := s.Settings.Filter(s.Writer) // Logbook's own events obey log_success
 	var err error
@@ -105,6 +117,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.schedulerDone = make(chan struct{})
 	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
+	s.startForwarding(watch, mux, ui)
 	apiHandler.Register(mux)
 	exports.Register(mux)
 	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
@@ -114,19 +127,10 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := st.Ping(ctx); err != nil {
-			log.Warn("readiness check failed", "error", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ready")
-	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	csrf := http.NewCrossOriginProtection()
-	s.Handler = withMiddleware(csrf.Handler(s.withAuth(s.recordGets(watch, rec, mux))), log)
+	s.Handler = withMiddleware(csrf.Handler(s.withAuth(s.recordGets(watch, rec, s.Metrics.Instrument(mux)))), log)
 	return s, nil
 }
 
@@ -164,6 +168,7 @@ func (s *Server) expireSessions(ctx context.Context) {
 func (s *Server) Close() error {
 	s.stopWatch()
 	<-s.schedulerDone // its jobs record their end through the writer
+	<-s.forwardDone
 	s.Writer.Close()
 	return s.Store.Close()
 }

@@ -28,6 +28,7 @@ type Store interface {
 	Accounts
 	Jobs
 	Lifecycle
+	Forwarding
 
 	// Append stores entries in one durable transaction and extends the hash
 	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new

@@ -29,7 +29,7 @@ var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
 var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens",
-	"archivepurge", "settings"}
+	"archivepurge", "settings", "forwarding"}
 
 // Handler serves the UI.
 type Handler struct {
@@ -57,7 +57,7 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
 	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}, suggest: map[string]suggestionSet{}}
-	funcs := template.FuncMap{"asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
+	funcs := template.FuncMap{"list": func(v ...string) []string { return v }, "asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
 		if err != nil {
@@ -122,6 +122,7 @@ type viewer struct {
 	CanExport           bool
 	CanPurge            bool // archive/purge page
 	CanSettings         bool // audit log settings page
+	CanForward          bool
 }
 
 func viewerOf(r *http.Request) viewer {
@@ -130,7 +131,7 @@ func viewerOf(r *http.Request) viewer {
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
 		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens),
-		CanPurge: s.Can(access.PurgeAuditLogs), CanSettings: s.Can(access.ManageAuditSettings)}
+		CanPurge: s.Can(access.PurgeAuditLogs), CanSettings: s.Can(access.ManageAuditSettings), CanForward: s.Can(access.ManageForwarding)}
 }
 
 // render writes page p inside the layout, or only the named block.

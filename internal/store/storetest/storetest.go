@@ -49,6 +49,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
 		{"PurgePrefix", testPurgePrefix}, {"PurgeDomain", testPurgeDomain}, {"PurgeWords", testPurgeWords}, {"PurgeScope", testPurgeScope}, {"SettingsAndParams", testSettingsAndParams},
+		{"Forwarding", testForwarding},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/forward"
+	"github.com/logbookhq/logbook/internal/metrics"
+	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/web"
+)
+
+// startForwarding starts the forwarders of the forwarding criteria (until
+// ctx ends) and registers their API and metrics.
+func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *web.Handler) {
+	opts := s.opts.Forward
+	if opts.IntervalFunc == nil {
+		// The audit log settings, which administrators change at run time.
+		opts.IntervalFunc = func() time.Duration {
+			v, err := s.Settings.Get(ctx)
+			if err != nil {
+				return 0 // the forwarder's default
+			}
+			return time.Duration(v.ForwardingIntervalSeconds) * time.Second
+		}
+	}
+	if opts.Hostname == "" {
+		opts.Hostname, _ = os.Hostname()
+	}
+	s.Forward = forward.New(s.Store, s.log.With("component", "forward"), opts)
+	s.Forwarding = forward.NewService(s.Store, s.Auth, s.Forward, s.opts.Auth.Now)
+	s.forwardDone = make(chan struct{})
+	go func() { defer close(s.forwardDone); s.Forward.Run(ctx) }()
+	api.NewForwarding(s.Store, s.Forwarding, s.log).Register(mux)
+	ui.RegisterForwarding(mux, s.Forwarding)
+	s.Metrics.SetForwarding(func(ctx context.Context) ([]metrics.ForwardingStatus, error) {
+		vs, err := s.Forwarding.List(ctx, allScope)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]metrics.ForwardingStatus, len(vs))
+		for i, v := range vs {
+			out[i] = metrics.ForwardingStatus{Name: v.Name, Enabled: v.Enabled, Backlog: v.Backlog, Failing: v.Failing(),
+				LastDelivery: v.LastDeliveredID}
+			out[i].LastSuccess, _ = time.Parse(time.RFC3339Nano, v.LastSuccess)
+			out[i].LastErrorAt, _ = time.Parse(time.RFC3339Nano, v.LastErrorAt)
+		}
+		return out, nil
+	})
+}
+
+// readyz answers 200 while the database answers, 503 otherwise. The body
+// is text: "ready" (or why not), then one line per forwarding criterion,
+//
+//	forwarding "siem": ok, last success 2026-11-25T22:31:34.123456Z, backlog 0
+//	forwarding "soc": failing since 2026-11-25T22:30:01.000000Z, backlog 1200: error connecting to ...
+//	forwarding "old": disabled
+//
+// A failing destination does not make Logbook unready — the load balancer
+// would take away the replica that records the entries still to be sent —
+// but monitoring that reads the body, or /metrics, sees it.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "error", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	vs, err := s.Forwarding.List(ctx, allScope)
+	if err != nil {
+		s.log.Warn("readiness check could not read forwarding criteria", "error", err)
+		fmt.Fprintln(w, "ready")
+		fmt.Fprintln(w, "forwarding: status unavailable")
+		return
+	}
+	var b strings.Builder
+	b.WriteString("ready\n")
+	for _, v := range vs {
+		name := fmt.Sprintf("%q", v.Name)
+		switch {
+		case !v.Enabled:
+			fmt.Fprintf(&b, "forwarding %s: disabled\n", name)
+		case v.Failing():
+			fmt.Fprintf(&b, "forwarding %s: failing since %s, backlog %d: %s\n", name, v.FailingSince, v.Backlog, oneLine(v.LastError))
+		default:
+			last := v.LastSuccess
+			if last == "" {
+				last = "never"
+			}
+			fmt.Fprintf(&b, "forwarding %s: ok, last success %s, backlog %d\n", name, last, v.Backlog)
+		}
+	}
+	fmt.Fprint(w, b.String())
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// serveMetrics serves /metrics to loopback clients that came through no
+// proxy, to signed-in users and tokens allowed to read audit logs, and to
+// anyone with --metrics-public.
+func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if !s.metricsAllowed(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Logbook"`)
+		http.Error(w, "metrics need a loopback client, an API token with the read or admin scope, or --metrics-public", http.StatusUnauthorized)
+		return
+	}
+	s.Metrics.Handler().ServeHTTP(w, r)
+}
+
+func (s *Server) metricsAllowed(r *http.Request) bool {
+	if s.opts.MetricsPublic || auth.FromContext(r.Context()).Subject.Can(access.ViewAuditLogs) {
+		return true
+	}
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// allScope sees every criterion: readiness and metrics report them all.
+var allScope = store.AllDomains
