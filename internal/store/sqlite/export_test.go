@@ -12,3 +12,6 @@ func (s *Store) Recent() int {
 	defer s.mu.Unlock()
 	return s.recent
 }
+
+// SetBackfillChunk sets how many entries one backfill transaction indexes.
+func SetBackfillChunk(n int) { backfillChunk = int64(n) }

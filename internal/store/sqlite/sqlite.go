@@ -125,6 +125,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	if err := indexWords(ctx, w); err != nil {
+		w.Close()
+		return nil, err
+	}
 	r, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()

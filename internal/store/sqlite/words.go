@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/audit"
@@ -68,57 +70,115 @@ func (s *Store) planWords(ctx context.Context, f store.Filter) (d store.Dialect,
 	return d, matches, nil
 }
 
-// backfillWords indexes the words of entries recorded before migration 8.
+// backfillWords prepares the indexing of entries recorded before
+// migration 8: the few in the buffer at once, those in audit_log by
+// indexWords, in transactions of their own.
 func backfillWords(ctx context.Context, tx *sql.Tx) error {
-	for _, table := range []string{"audit_log", "audit_log_recent"} {
-		var after int64
-		for {
-			rows, err := tx.QueryContext(ctx, `SELECT id, description, task, user_name, affected_objects FROM `+table+` WHERE id > ? ORDER BY id LIMIT 10000`, after)
-			if err != nil {
+	if err := wordsOf(ctx, tx, "audit_log_recent", 0, 1<<62, 1<<30); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO backfill (name, next_id, last_id) VALUES ('words', 1, (SELECT coalesce(max(id), 0) FROM audit_log))`)
+	return err
+}
+
+// backfillChunk is how many entries one transaction of indexWords
+// indexes: one transaction for millions of entries grew the WAL to several
+// times the database while FTS5 merged its segments.
+var backfillChunk int64 = 50000
+
+// indexWords indexes the words of the entries migration 8 left to index,
+// a chunk per transaction, before the store opens; an interrupted run
+// goes on where it stopped.
+func indexWords(ctx context.Context, db *sql.DB) error {
+	var next, last int64
+	err := db.QueryRowContext(ctx, `SELECT next_id, last_id FROM backfill WHERE name = 'words'`).Scan(&next, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if next <= last {
+		slog.Info("indexing the words of entries recorded before this version", "from_id", next, "to_id", last)
+	}
+	for chunk := 0; next <= last; chunk++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		end := min(next+backfillChunk, last+1)
+		if err := wordsOf(ctx, tx, "audit_log", next, end, int(backfillChunk)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("error indexing words: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE backfill SET next_id = ? WHERE name = 'words'`, end); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		next = end
+		if chunk%10 == 9 {
+			slog.Info("indexing words", "next_id", next, "to_id", last)
+			if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 				return err
 			}
-			type row struct {
-				id    int64
-				words string
-			}
-			var batch []row
-			for rows.Next() {
-				var e audit.Entry
-				var objects string
-				if err := rows.Scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
-					rows.Close()
-					return err
-				}
-				if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
-					rows.Close()
-					return fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
-				}
-				batch = append(batch, row{e.ID, e.Words()})
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			if len(batch) == 0 {
-				break
-			}
-			q := `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`
-			if table == "audit_log_recent" {
-				q = `UPDATE audit_log_recent SET words = ?2 WHERE id = ?1`
-			}
-			stmt, err := tx.PrepareContext(ctx, q)
-			if err != nil {
-				return err
-			}
-			for _, r := range batch {
-				if _, err := stmt.ExecContext(ctx, r.id, r.words); err != nil {
-					stmt.Close()
-					return err
-				}
-			}
-			stmt.Close()
-			after = batch[len(batch)-1].id
 		}
 	}
-	return nil
+	_, err = db.ExecContext(ctx, `DELETE FROM backfill WHERE name = 'words'`)
+	return err
+}
+
+// wordsOf indexes the words of the entries of table with ids in
+// [from, to), reading limit at a time: into audit_text for audit_log,
+// into the words column for audit_log_recent.
+func wordsOf(ctx context.Context, tx *sql.Tx, table string, from, to int64, limit int) error {
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT id, description, task, user_name, affected_objects FROM `+table+` WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`, from, to, limit)
+		if err != nil {
+			return err
+		}
+		type row struct {
+			id    int64
+			words string
+		}
+		var batch []row
+		for rows.Next() {
+			var e audit.Entry
+			var objects string
+			if err := rows.Scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
+				rows.Close()
+				return fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
+			}
+			batch = append(batch, row{e.ID, e.Words()})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			return nil
+		}
+		q := `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`
+		if table == "audit_log_recent" {
+			q = `UPDATE audit_log_recent SET words = ?2 WHERE id = ?1`
+		}
+		stmt, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		for _, r := range batch {
+			if _, err := stmt.ExecContext(ctx, r.id, r.words); err != nil {
+				stmt.Close()
+				return err
+			}
+		}
+		stmt.Close()
+		from = batch[len(batch)-1].id + 1
+	}
 }
