@@ -287,6 +287,48 @@ func (d Dialect) CountSQL(scope Scope, f Filter, limit int, tables ...string) (s
 	return "SELECT " + strings.Join(parts, " + "), b.args
 }
 
+// CountSQLEachDomain is CountSQL for a few known domains, as a sum of one
+// capped count per domain and table: each walks its (domain, ts, id) index
+// instead of one walk over every entry that an OR of domains makes.
+func (d Dialect) CountSQLEachDomain(domains []string, f Filter, limit int, tables ...string) (string, []any) {
+	var parts []string
+	var args []any
+	for _, dom := range domains {
+		fd := f
+		fd.Domain = []Match{{Value: dom}}
+		sql, a := d.CountSQL(AllDomains, fd, limit, tables...)
+		parts = append(parts, "("+sql+")")
+		args = append(args, a...)
+	}
+	if len(parts) == 0 {
+		return "SELECT 0", nil
+	}
+	return "SELECT " + strings.Join(parts, " + "), args
+}
+
+// NthTimeSQLEachDomain is NthTimeSQL for a few known domains: the n-th
+// time among the first n of each domain.
+func (d Dialect) NthTimeSQLEachDomain(domains []string, f Filter, n int, desc bool, tables ...string) (string, []any) {
+	b := &sqlBuilder{d: d}
+	order := " ORDER BY ts ASC, id ASC"
+	if desc {
+		order = " ORDER BY ts DESC, id DESC"
+	}
+	var parts []string
+	for _, dom := range domains {
+		fd := f
+		fd.Domain = []Match{{Value: dom}}
+		for _, table := range tables {
+			b.start(table, AllDomains, fd)
+			parts = append(parts, "SELECT * FROM (SELECT ts, id FROM "+table+b.whereSQL()+order+" LIMIT "+b.arg(n)+") AS t"+fmt.Sprint(len(parts)))
+		}
+	}
+	if len(parts) == 0 {
+		return "SELECT 0 WHERE 1 = 0", nil
+	}
+	return "SELECT " + d.Micros + " FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + order + " LIMIT 1 OFFSET " + b.arg(n-1), b.args
+}
+
 // NthTimeSQL builds a query of the time (microseconds since the epoch) of
 // the n-th entry scope allows and f selects, newest first when desc; it
 // yields no row when fewer match. Like a capped count it stops after n
@@ -305,19 +347,25 @@ func (d Dialect) NthTimeSQL(scope Scope, f Filter, n int, desc bool, tables ...s
 	return "SELECT " + d.Micros + " FROM (" + strings.Join(parts, " UNION ALL ") + ") AS u" + order + " LIMIT 1 OFFSET " + b.arg(n-1), b.args
 }
 
+// estimateSample is how many of the newest matches an estimate takes the
+// rate of.
+const estimateSample = 1000
+
 // Estimate estimates how many entries match when more than n do, from
 // nth, the time of the n-th match (newest first when desc): it assumes
-// that the rate of the newest n matches holds back to the oldest match.
+// that the rate of the newest matches holds back to the oldest match.
 // Audit logs are steady enough for an "about" next to an exact "n+"; the
-// cost is three walks of at most n entries, never a scan of all matches.
-// It returns 0 when fewer than n+1 entries match.
+// cost is three short walks (estimateSample entries at most), never a
+// scan of all matches. Callers ask when a capped count found more than n
+// matches; it returns 0 when not even min(n, estimateSample)+1 match.
 func Estimate(nth func(n int, desc bool) (micros int64, ok bool, err error), n int) (int64, error) {
-	newest, ok, err := nth(1, true)
+	k := min(n, estimateSample)
+	last, ok, err := nth(k+1, true)
 	if err != nil || !ok {
 		return 0, err
 	}
-	last, ok, err := nth(n+1, true)
-	if err != nil || !ok {
+	newest, _, err := nth(1, true)
+	if err != nil {
 		return 0, err
 	}
 	oldest, _, err := nth(1, false)
@@ -325,10 +373,10 @@ func Estimate(nth func(n int, desc bool) (micros int64, ok bool, err error), n i
 		return 0, err
 	}
 	if newest <= last {
-		// n+1 matches in one microsecond: no rate to extrapolate.
+		// k+1 matches in one microsecond: no rate to extrapolate.
 		return int64(n + 1), nil
 	}
-	est := float64(n) * float64(newest-oldest) / float64(newest-last)
+	est := float64(k) * float64(newest-oldest) / float64(newest-last)
 	return max(int64(est), int64(n+1)), nil
 }
 

@@ -96,6 +96,9 @@ func (b *sqlBuilder) search(q *search.Query) {
 		words := audit.SplitWords(w.Text)
 		if !w.Negate && b.indexWords() {
 			positive = append(positive, words...)
+			if w.Phrase {
+				b.where = append(b.where, b.phrase(w.Text))
+			}
 			continue
 		}
 		var cond string
@@ -108,6 +111,9 @@ func (b *sqlBuilder) search(q *search.Query) {
 		} else {
 			cond = b.d.WordsIndexed(b.arg(b.d.WordsQuery(words)))
 		}
+		if w.Phrase {
+			cond = "(" + cond + " AND " + b.phrase(w.Text) + ")"
+		}
 		if w.Negate {
 			cond = "NOT " + cond
 		}
@@ -116,6 +122,21 @@ func (b *sqlBuilder) search(q *search.Query) {
 	if len(positive) > 0 {
 		b.where = append(b.where, b.d.WordsIndexed(b.arg(b.d.WordsQuery(positive))))
 	}
+}
+
+// phraseColumns are the columns a phrase must appear in as written.
+var phraseColumns = []string{"description", "task", "user_name", "affected_objects"}
+
+// phrase is the condition that text appears as written (letter case aside)
+// in one of the phrase columns: the words of a quoted phrase must stand
+// together and in order, which the index of words cannot tell.
+func (b *sqlBuilder) phrase(text string) string {
+	pattern := "%" + likeEscape(text) + "%"
+	ors := make([]string, len(phraseColumns))
+	for i, col := range phraseColumns {
+		ors[i] = fmt.Sprintf("%s %s %s ESCAPE '\\'", col, b.d.ILike, b.arg(pattern))
+	}
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 // indexWords reports whether positive free words use the text index on

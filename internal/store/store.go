@@ -47,7 +47,7 @@ type Store interface {
 	Count(ctx context.Context, scope Scope, f Filter, limit int) (int, error)
 
 	// Estimate estimates how many entries scope allows and f selects when
-	// more than n do (see the function Estimate); 0 when n or fewer do.
+	// a capped Count found more than n (see the function Estimate).
 	Estimate(ctx context.Context, scope Scope, f Filter, n int) (int64, error)
 
 	// Get returns one entry, or ErrNotFound when it does not exist or scope

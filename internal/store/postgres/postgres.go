@@ -425,6 +425,7 @@ func (s *Store) queryEntries(ctx context.Context, capacity int, query string, ar
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
+	q.Filter = store.Normalize(q.Filter)
 	query, args := dialect.ListSQL(scope, q, tables...)
 	entries, err := s.queryEntries(ctx, q.Limit+1, query, args...)
 	if err != nil {
@@ -435,6 +436,7 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, limit int) (int, error) {
+	f = store.Normalize(f)
 	query, args := dialect.CountSQL(scope, f, limit, tables...)
 	var n int
 	if err := s.pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
@@ -445,6 +447,7 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 
 // Estimate implements store.Store.
 func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter, n int) (int64, error) {
+	f = store.Normalize(f)
 	return store.Estimate(func(n int, desc bool) (int64, bool, error) {
 		query, args := dialect.NthTimeSQL(scope, f, n, desc, tables...)
 		var t int64
@@ -670,6 +673,7 @@ func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) 
 
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by store.SortField, top int) ([]store.Group, error) {
+	f = store.Normalize(f)
 	query, args, err := dialect.StatsSQL(scope, f, by, top, tables...)
 	if err != nil {
 		return nil, err
@@ -691,6 +695,7 @@ func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by
 
 // Histogram implements store.Store.
 func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter, interval time.Duration) ([]store.Bucket, error) {
+	f = store.Normalize(f)
 	query, args := dialect.HistogramSQL(scope, f, interval, tables...)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {

@@ -32,6 +32,7 @@ func scanEntry(row scanner, e *audit.Entry) error {
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
+	q.Filter = store.Normalize(q.Filter)
 	dialect, _, err := s.planWords(ctx, q.Filter)
 	if err != nil {
 		return store.Page{}, err
@@ -71,6 +72,19 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 // maxDomainUnion bounds the per-domain union of a time-ordered listing;
 // beyond it one query over the time index does better.
 const maxDomainUnion = 32
+
+// fewDomains returns the domains a scoped or domain-filtered read covers,
+// when they are few enough to read one by one (ok).
+func (s *Store) fewDomains(ctx context.Context, scope store.Scope, f store.Filter) ([]string, bool, error) {
+	if scope.All && len(f.Domain) == 0 {
+		return nil, false, nil
+	}
+	domains, complete, err := s.domainsIn(ctx, scope, f.Domain)
+	if err != nil || !complete || len(domains) > maxDomainUnion {
+		return nil, false, err
+	}
+	return domains, true, nil
+}
 
 // domainsIn returns the domains that hold entries, lie in scope and match
 // the domain filter (any of its alternatives); complete is false when
@@ -151,6 +165,7 @@ func (s *Store) distinctDomains(ctx context.Context, lo, hi string, limit int) (
 
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, limit int) (int, error) {
+	f = store.Normalize(f)
 	dialect, matches, err := s.planWords(ctx, f)
 	if err != nil {
 		return 0, err
@@ -161,6 +176,11 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 		return matches, nil
 	}
 	query, args := dialect.CountSQL(scope, f, limit, tables...)
+	if domains, ok, err := s.fewDomains(ctx, scope, f); err != nil {
+		return 0, err
+	} else if ok {
+		query, args = dialect.CountSQLEachDomain(domains, f, limit, tables...)
+	}
 	var n int
 	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("error counting audit logs: %w", err)
@@ -170,12 +190,20 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 
 // Estimate implements store.Store.
 func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter, n int) (int64, error) {
+	f = store.Normalize(f)
 	dialect, _, err := s.planWords(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	domains, few, err := s.fewDomains(ctx, scope, f)
 	if err != nil {
 		return 0, err
 	}
 	return store.Estimate(func(n int, desc bool) (int64, bool, error) {
 		query, args := dialect.NthTimeSQL(scope, f, n, desc, tables...)
+		if few {
+			query, args = dialect.NthTimeSQLEachDomain(domains, f, n, desc, tables...)
+		}
 		var t int64
 		err := s.r.QueryRowContext(ctx, query, args...).Scan(&t)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -292,6 +320,7 @@ func (s *Store) ConfigChanges(ctx context.Context, scope store.Scope, id int64) 
 
 // Stats implements store.Store.
 func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by store.SortField, top int) ([]store.Group, error) {
+	f = store.Normalize(f)
 	dialect, _, err := s.planWords(ctx, f)
 	if err != nil {
 		return nil, err
@@ -324,6 +353,7 @@ func (s *Store) Stats(ctx context.Context, scope store.Scope, f store.Filter, by
 
 // Histogram implements store.Store.
 func (s *Store) Histogram(ctx context.Context, scope store.Scope, f store.Filter, interval time.Duration) ([]store.Bucket, error) {
+	f = store.Normalize(f)
 	dialect, _, err := s.planWords(ctx, f)
 	if err != nil {
 		return nil, err

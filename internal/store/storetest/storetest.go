@@ -727,7 +727,9 @@ func testSearch(t *testing.T, st store.Store) {
 		{`template`, func(e audit.Entry) bool { return has(e, "template") }},
 		{`TEMPL`, func(e audit.Entry) bool { return has(e, "templ") }},
 		{`deploy -netops1`, func(e audit.Entry) bool { return has(e, "deploy") && !has(e, "netops1") }},
-		{`"Execute Script by"`, func(e audit.Entry) bool { return has(e, "Execute Script by") }},
+		{`"Execute Script by"`, func(e audit.Entry) bool { return strings.Contains(e.Description, "Execute Script by") }},
+		{`"by execute"`, func(audit.Entry) bool { return false }}, // a phrase keeps its order
+		{`-"script by jdoe"`, func(e audit.Entry) bool { return !strings.Contains(e.Description, "Script by jdoe") }},
 		{`mx960`, func(e audit.Entry) bool { return has(e, "mx960") }},
 		{`mx960-2`, func(e audit.Entry) bool { return has(e, "mx960-2") }},
 		{`960`, func(audit.Entry) bool { return false }}, // words match from their start
