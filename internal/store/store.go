@@ -159,13 +159,13 @@ type Filter struct {
 }
 
 // OnlyWords reports whether f selects by positive free words of a search
-// and nothing else.
+// (not phrases) and nothing else: the text index alone answers it.
 func (f Filter) OnlyWords() bool {
 	if f.Search == nil || len(f.Search.Terms) > 0 || len(f.Search.Words) == 0 {
 		return false
 	}
 	for _, w := range f.Search.Words {
-		if w.Negate {
+		if w.Negate || w.Phrase {
 			return false
 		}
 	}

@@ -195,6 +195,25 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	if err != nil {
 		return 0, err
 	}
+	if words := store.PositiveWords(f.Search); scope.All && f.OnlyWords() {
+		// Only words: the index counts their matches exactly.
+		var n int64
+		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_text WHERE audit_text MATCH ?`, dialect.WordsQuery(words)).Scan(&n)
+		if err != nil {
+			return 0, fmt.Errorf("error counting matches of words: %w", err)
+		}
+		marks := make([]string, len(words))
+		args := make([]any, len(words))
+		for i, w := range words {
+			marks[i], args[i] = "?", "% "+w+"%"
+		}
+		var buffered int64
+		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_log_recent WHERE `+dialect.WordsRow("audit_log_recent", marks), args...).Scan(&buffered)
+		if err != nil {
+			return 0, fmt.Errorf("error counting matches of words: %w", err)
+		}
+		return n + buffered, nil
+	}
 	domains, few, err := s.fewDomains(ctx, scope, f)
 	if err != nil {
 		return 0, err

@@ -384,6 +384,15 @@ func testCountCapped(t *testing.T, st store.Store) {
 	}
 }
 
+// words parses a search of free words.
+func words(q string) *search.Query {
+	sq, err := search.Parse(q, base, time.UTC)
+	if err != nil {
+		panic(err)
+	}
+	return &sq
+}
+
 // testEstimate checks the estimate of counts beyond a cap: exact for a
 // steady rate, 0 when the cap is not passed, and within scope and filter.
 func testEstimate(t *testing.T, st store.Store) {
@@ -410,6 +419,8 @@ func testEstimate(t *testing.T, st store.Store) {
 		{"filtered", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "odd"}}}, 50, 290, 300},
 		{"scoped", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{}, 50, 290, 300},
 		{"time range", store.AllDomains, store.Filter{From: base.Add(100 * time.Second), To: base.Add(400 * time.Second)}, 30, 290, 300},
+		{"words", store.AllDomains, store.Filter{Search: words("odd")}, 50, 290, 300},
+		{"words and scope", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{Search: words("login")}, 50, 290, 300},
 		{"under the cap", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "odd"}}}, 300, 0, 0},
 		{"nothing", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "nobody"}}}, 10, 0, 0},
 	} {
