@@ -20,7 +20,7 @@ var ErrUnsupportedSearch = errors.New("unsupported search")
 // runs, so that the caller can answer 400.
 func CheckSearch(q *search.Query) error {
 	for _, w := range q.Words {
-		if len(audit.SplitWords(w.Text)) == 0 {
+		if len(WordTokens(w)) == 0 {
 			return fmt.Errorf("%w: %q has no letters or digits to search for", ErrUnsupportedSearch, w.Text)
 		}
 	}
@@ -93,7 +93,7 @@ func (b *sqlBuilder) search(q *search.Query) {
 	}
 	var positive []string
 	for _, w := range q.Words {
-		words := audit.SplitWords(w.Text)
+		words := WordTokens(w)
 		if !w.Negate && b.indexWords() {
 			positive = append(positive, words...)
 			if w.Phrase {
@@ -105,7 +105,7 @@ func (b *sqlBuilder) search(q *search.Query) {
 		if b.d.WordsRow != nil {
 			patterns := make([]string, len(words))
 			for i, word := range words {
-				patterns[i] = b.arg("% " + word + "%")
+				patterns[i] = b.arg(WordPattern(word))
 			}
 			cond = b.d.WordsRow(b.table, patterns)
 		} else {
@@ -146,21 +146,6 @@ func (b *sqlBuilder) indexWords() bool {
 		return true
 	}
 	return b.d.IndexWords && b.table != b.d.UnindexedTable
-}
-
-// PositiveWords returns the words of a search's free words that are not
-// negated: those the text index can find entries by.
-func PositiveWords(q *search.Query) []string {
-	if q == nil {
-		return nil
-	}
-	var out []string
-	for _, w := range q.Words {
-		if !w.Negate {
-			out = append(out, audit.SplitWords(w.Text)...)
-		}
-	}
-	return out
 }
 
 // term is the SQL of one value of a field term (alternatives).
@@ -204,4 +189,39 @@ func (b *sqlBuilder) term(f search.Field, v search.Value) []string {
 		return []string{"ts < " + b.arg(b.d.TimeArg(v.Time))}
 	}
 	return []string{"1 = 0"}
+}
+
+// PositiveWords returns the tokens (see WordTokens) of a search's free
+// words that are not negated: those the text index can find entries by.
+func PositiveWords(q *search.Query) []string {
+	if q == nil {
+		return nil
+	}
+	var out []string
+	for _, w := range q.Words {
+		if !w.Negate {
+			out = append(out, WordTokens(w)...)
+		}
+	}
+	return out
+}
+
+// WordTokens are the words a free word must find among an entry's words
+// (audit.Entry.Words), each whole, but the last one only as a prefix when
+// the free word ends in "*" ("mx96*"): that one ends in "*" here too.
+func WordTokens(w search.Word) []string {
+	words := audit.SplitWords(w.Text)
+	if len(words) > 0 && strings.HasSuffix(w.Text, "*") {
+		words[len(words)-1] += "*"
+	}
+	return words
+}
+
+// WordPattern is the LIKE pattern of a token against an entry's words
+// with a space before and after them (" " || words || " ").
+func WordPattern(token string) string {
+	if t, ok := strings.CutSuffix(token, "*"); ok {
+		return "% " + t + "%"
+	}
+	return "% " + token + " %"
 }

@@ -174,6 +174,36 @@ func (f Filter) OnlyWords() bool {
 	return reflect.ValueOf(g).IsZero()
 }
 
+// Matches returns the field of f that filters the text column field, nil
+// for a column without one.
+func (f *Filter) Matches(field SortField) *[]Match {
+	switch field {
+	case SortUserName:
+		return &f.UserName
+	case SortUserIP:
+		return &f.UserIP
+	case SortDomain:
+		return &f.Domain
+	case SortApplication:
+		return &f.Application
+	case SortWorkspace:
+		return &f.Workspace
+	case SortTask:
+		return &f.Task
+	case SortResult:
+		return &f.Result
+	}
+	return nil
+}
+
+// WithValue returns f with the text column field equal to v.
+func (f Filter) WithValue(field SortField, v string) Filter {
+	if m := f.Matches(field); m != nil {
+		*m = []Match{{Value: v}}
+	}
+	return f
+}
+
 // Query is a filtered, sorted, paged read.
 type Query struct {
 	Filter Filter

@@ -18,7 +18,12 @@ const wordsVector = "array_to_tsvector(string_to_array(words, ' '))"
 func wordsQuery(words []string) string {
 	parts := make([]string, len(words))
 	for i, w := range words {
-		parts[i] = "'" + w + "':*" // words hold letters and digits only
+		// Words hold letters and digits only, and a prefix a final "*".
+		if t, ok := strings.CutSuffix(w, "*"); ok {
+			parts[i] = "'" + t + "':*"
+		} else {
+			parts[i] = "'" + w + "'"
+		}
 	}
 	return strings.Join(parts, " & ")
 }

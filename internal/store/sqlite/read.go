@@ -49,6 +49,17 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 		if complete && len(domains) <= maxDomainUnion {
 			query, args = dialect.ListSQLEachDomain(domains, q, tables...)
 		}
+	} else if q.Sort.Field == store.SortTimestamp {
+		field, values, ok, err := s.fewValues(ctx, q.Filter)
+		if err != nil {
+			return store.Page{}, err
+		}
+		if ok && len(values) == 0 {
+			return store.Page{}, nil
+		}
+		if ok {
+			query, args = dialect.ListSQLEachValue(scope, field, values, q, tables...)
+		}
 	}
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -86,6 +97,44 @@ func (s *Store) fewDomains(ctx context.Context, scope store.Scope, f store.Filte
 	return domains, true, nil
 }
 
+// prefixColumns are the indexed text columns whose prefix filters
+// fewValues expands.
+var prefixColumns = []store.SortField{store.SortUserName, store.SortTask, store.SortWorkspace, store.SortApplication, store.SortUserIP}
+
+// fewValues finds a text column that f filters by a prefix and the few
+// values it holds under the filter's prefixes, so that a time-ordered
+// read walks the column's (value, ts, id) index once per value instead of
+// sorting every entry of the range (user:admin* at ten million entries:
+// 4 s before, milliseconds after). ok is false when there is none, or too
+// many values.
+func (s *Store) fewValues(ctx context.Context, f store.Filter) (store.SortField, []string, bool, error) {
+	for _, field := range prefixColumns {
+		ms := *f.Matches(field)
+		if !slices.ContainsFunc(ms, func(m store.Match) bool { return m.Prefix }) {
+			continue
+		}
+		var values []string
+		for _, m := range ms {
+			if !m.Prefix {
+				values = append(values, m.Value)
+				continue
+			}
+			vs, err := s.distinctValues(ctx, string(field), m.Value, m.Value+"\U0010FFFF", maxDomainUnion+1)
+			if err != nil {
+				return "", nil, false, err
+			}
+			values = append(values, vs...)
+		}
+		slices.Sort(values)
+		values = slices.Compact(values)
+		if len(values) > maxDomainUnion {
+			return "", nil, false, nil
+		}
+		return field, values, true, nil
+	}
+	return "", nil, false, nil
+}
+
 // domainsIn returns the domains that hold entries, lie in scope and match
 // the domain filter (any of its alternatives); complete is false when
 // there are too many to list.
@@ -103,7 +152,7 @@ func (s *Store) domainsIn(ctx context.Context, scope store.Scope, filter []store
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range ranges {
-		vals, err := s.distinctDomains(ctx, r[0], r[1], most)
+		vals, err := s.distinctValues(ctx, "domain", r[0], r[1], most)
 		if err != nil {
 			return nil, false, err
 		}
@@ -133,18 +182,18 @@ func matchesAny(d string, filter []store.Match) bool {
 	return false
 }
 
-// distinctDomains lists the domains in [lo, hi) of both tables by seeking
-// from one value to the next.
-func (s *Store) distinctDomains(ctx context.Context, lo, hi string, limit int) ([]string, error) {
+// distinctValues lists the values of the indexed text column col in
+// [lo, hi) of both tables by seeking from one value to the next.
+func (s *Store) distinctValues(ctx context.Context, col, lo, hi string, limit int) ([]string, error) {
 	var out []string
 	for _, table := range tables {
 		rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE v(x) AS (
-			SELECT (SELECT min(domain) FROM `+table+` WHERE domain >= ?1 AND domain < ?2)
+			SELECT (SELECT min(`+col+`) FROM `+table+` WHERE `+col+` >= ?1 AND `+col+` < ?2)
 			UNION ALL
-			SELECT (SELECT min(domain) FROM `+table+` WHERE domain > v.x AND domain < ?2) FROM v WHERE v.x IS NOT NULL)
+			SELECT (SELECT min(`+col+`) FROM `+table+` WHERE `+col+` > v.x AND `+col+` < ?2) FROM v WHERE v.x IS NOT NULL)
 			SELECT x FROM v WHERE x IS NOT NULL LIMIT ?3`, lo, hi, limit)
 		if err != nil {
-			return nil, fmt.Errorf("error listing domains: %w", err)
+			return nil, fmt.Errorf("error listing values of %s: %w", col, err)
 		}
 		for rows.Next() {
 			var d string
@@ -180,6 +229,10 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 		return 0, err
 	} else if ok {
 		query, args = dialect.CountSQLEachDomain(domains, f, limit, tables...)
+	} else if field, values, ok, err := s.fewValues(ctx, f); err != nil {
+		return 0, err
+	} else if ok {
+		query, args = dialect.CountSQLEachValue(scope, field, values, f, limit, tables...)
 	}
 	var n int
 	if err := s.r.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
@@ -205,7 +258,7 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 		marks := make([]string, len(words))
 		args := make([]any, len(words))
 		for i, w := range words {
-			marks[i], args[i] = "?", "% "+w+"%"
+			marks[i], args[i] = "?", store.WordPattern(w)
 		}
 		var buffered int64
 		err = s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_log_recent WHERE `+dialect.WordsRow("audit_log_recent", marks), args...).Scan(&buffered)
@@ -218,10 +271,16 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	if err != nil {
 		return 0, err
 	}
+	field, values, ok, err := s.fewValues(ctx, f)
+	if err != nil {
+		return 0, err
+	}
 	return store.Estimate(func(n int, desc bool) (int64, bool, error) {
 		query, args := dialect.NthTimeSQL(scope, f, n, desc, tables...)
 		if few {
-			query, args = dialect.NthTimeSQLEachDomain(domains, f, n, desc, tables...)
+			query, args = dialect.NthTimeSQLEachValue(store.AllDomains, store.SortDomain, domains, f, n, desc, tables...)
+		} else if ok {
+			query, args = dialect.NthTimeSQLEachValue(scope, field, values, f, n, desc, tables...)
 		}
 		var t int64
 		err := s.r.QueryRowContext(ctx, query, args...).Scan(&t)

@@ -57,7 +57,7 @@ func TestUpgradeIndexesOldEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	for q, want := range map[string]int{"alpha": 700, "alpha1": 350, "beta": 30, "login": 730} {
+	for q, want := range map[string]int{"alpha*": 700, "alpha1": 350, "beta*": 30, "login": 730} {
 		sq, err := search.Parse(q, at, time.UTC)
 		if err != nil {
 			t.Fatal(err)

@@ -25,7 +25,12 @@ func wordsDialect(d store.Dialect) store.Dialect {
 	d.WordsQuery = func(words []string) string {
 		parts := make([]string, len(words))
 		for i, w := range words {
-			parts[i] = `"` + w + `"*` // words hold letters and digits only
+			// Words hold letters and digits only, and a prefix a final "*".
+			if t, ok := strings.CutSuffix(w, "*"); ok {
+				parts[i] = `"` + t + `"*`
+			} else {
+				parts[i] = `"` + w + `"`
+			}
 		}
 		return strings.Join(parts, " AND ")
 	}
@@ -36,7 +41,7 @@ func wordsDialect(d store.Dialect) store.Dialect {
 		if table == "audit_log_recent" {
 			conds := make([]string, len(patterns))
 			for i, p := range patterns {
-				conds[i] = "' ' || words LIKE " + p
+				conds[i] = "' ' || words || ' ' LIKE " + p
 			}
 			return "(" + strings.Join(conds, " AND ") + ")"
 		}
@@ -44,7 +49,7 @@ func wordsDialect(d store.Dialect) store.Dialect {
 		// keyed by the entry's id.
 		conds := make([]string, len(patterns))
 		for i, p := range patterns {
-			conds[i] = "' ' || t.c0 LIKE " + p
+			conds[i] = "' ' || t.c0 || ' ' LIKE " + p
 		}
 		return "EXISTS (SELECT 1 FROM audit_text_content t WHERE t.id = " + table + ".id AND " + strings.Join(conds, " AND ") + ")"
 	}

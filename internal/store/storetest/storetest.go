@@ -605,6 +605,15 @@ func testObjectIndex(t *testing.T, st store.Store) {
 	if n, _ := st.Count(ctx, store.AllDomains, store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "ntp"}}}, 100); n != 0 {
 		t.Errorf("type and name must both match: %d", n)
 	}
+	// With a time range, also as a search: seconds 10 to 19 hold 10.
+	ranged := store.Filter{Object: []store.ObjectRef{{Type: "Template", Name: "ntp"}}, From: base.Add(10 * time.Second), To: base.Add(20 * time.Second)}
+	if n, _ := st.Count(ctx, store.AllDomains, ranged, 100); n != 10 {
+		t.Errorf("Template ntp in ten seconds: %d entries, want 10", n)
+	}
+	sq, _ := search.Parse("object:Template:ntp after:2026-11-25T10:00:10Z before:2026-11-25T10:00:20Z", base, time.UTC)
+	if page, _ := st.List(ctx, store.AllDomains, store.Query{Filter: store.Filter{Search: &sq}, Sort: store.DefaultSort, Limit: 100}); len(page.Entries) != 10 || page.Entries[0].ID != 20 {
+		t.Errorf("object and time search: %v", ids(page.Entries))
+	}
 	emea := store.Scope{Domains: []string{"Global/EMEA"}}
 	page, _ = st.List(ctx, emea, store.Query{Filter: dev1, Sort: store.DefaultSort, Limit: 100})
 	for _, e := range page.Entries {
@@ -701,12 +710,15 @@ func testSearch(t *testing.T, st store.Store) {
 		more[i].ID = id
 	}
 	es = append(es, more...)
-	// has is the meaning of a free word: each of its words begins a word
-	// of the entry's description, task, user name or objects' names.
+	// has is the meaning of a free word: each of its words is a word of
+	// the entry's description, task, user name or objects' names, the last
+	// one only its beginning when the free word ends in "*".
 	has := func(e audit.Entry, w string) bool {
 		words := audit.SplitWords(e.Words())
-		for _, q := range audit.SplitWords(w) {
-			if !slices.ContainsFunc(words, func(x string) bool { return strings.HasPrefix(x, q) }) {
+		qs := audit.SplitWords(w)
+		for i, q := range qs {
+			prefix := i == len(qs)-1 && strings.HasSuffix(w, "*")
+			if !slices.ContainsFunc(words, func(x string) bool { return x == q || (prefix && strings.HasPrefix(x, q)) }) {
 				return false
 			}
 		}
@@ -718,6 +730,10 @@ func testSearch(t *testing.T, st store.Store) {
 	}{
 		{`user:jdoe`, func(e audit.Entry) bool { return e.UserName == "jdoe" }},
 		{`user:net*`, func(e audit.Entry) bool { return strings.HasPrefix(e.UserName, "net") }},
+		{`user:nobody*`, func(audit.Entry) bool { return false }},
+		{`user:net*,jdoe task:Log*`, func(e audit.Entry) bool {
+			return (strings.HasPrefix(e.UserName, "net") || e.UserName == "jdoe") && strings.HasPrefix(e.Task, "Log")
+		}},
 		{`-user:jdoe`, func(e audit.Entry) bool { return e.UserName != "jdoe" }},
 		{`task:"Apply CLI Configlet",Login`, func(e audit.Entry) bool { return e.Task == "Apply CLI Configlet" || e.Task == "Login" }},
 		{`result:failure`, func(e audit.Entry) bool { return e.Result == audit.ResultFailure }},
@@ -736,14 +752,17 @@ func testSearch(t *testing.T, st store.Store) {
 		{`id:7`, func(e audit.Entry) bool { return e.ID == 7 }},
 		{`älva`, func(e audit.Entry) bool { return e.UserName == "älva" }},
 		{`template`, func(e audit.Entry) bool { return has(e, "template") }},
-		{`TEMPL`, func(e audit.Entry) bool { return has(e, "templ") }},
+		{`TEMPL`, func(audit.Entry) bool { return false }}, // whole words
+		{`TEMPL*`, func(e audit.Entry) bool { return has(e, "templ*") }},
+		{`deploy mx96*`, func(e audit.Entry) bool { return has(e, "deploy") && has(e, "mx96*") }},
+		{`-mx9*`, func(e audit.Entry) bool { return !has(e, "mx9*") }},
 		{`deploy -netops1`, func(e audit.Entry) bool { return has(e, "deploy") && !has(e, "netops1") }},
 		{`"Execute Script by"`, func(e audit.Entry) bool { return strings.Contains(e.Description, "Execute Script by") }},
 		{`"by execute"`, func(audit.Entry) bool { return false }}, // a phrase keeps its order
 		{`-"script by jdoe"`, func(e audit.Entry) bool { return !strings.Contains(e.Description, "Script by jdoe") }},
 		{`mx960`, func(e audit.Entry) bool { return has(e, "mx960") }},
 		{`mx960-2`, func(e audit.Entry) bool { return has(e, "mx960-2") }},
-		{`960`, func(audit.Entry) bool { return false }}, // words match from their start
+		{`960`, func(audit.Entry) bool { return false }}, // words match whole
 		{`zürich ntp`, func(e audit.Entry) bool { return has(e, "zürich") && has(e, "ntp") }},
 		{`-mx960 ntp user:netops1`, func(e audit.Entry) bool {
 			return !has(e, "mx960") && has(e, "ntp") && e.UserName == "netops1"
