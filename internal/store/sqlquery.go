@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/search"
 )
 
 // Dialect is what the engines' listing SQL differs in. Both engines share
@@ -44,6 +45,11 @@ type Dialect struct {
 	// index on every table but UnindexedTable; otherwise they use WordsRow
 	// when it is set. Engines decide it per query (see Search).
 	IndexWords bool
+	// ScanObjects makes object conditions checks of each entry that a walk
+	// in another index meets ("+id IN ..."), instead of the list of the
+	// object's entries that SQLite would fetch and sort: engines set it per
+	// query when an object has many entries (see SQLite's planObjects).
+	ScanObjects bool
 }
 
 // Columns are the audit log columns every listing reads, in scan order.
@@ -503,7 +509,27 @@ func (b *sqlBuilder) object(typ, name string) string {
 	if !b.to.IsZero() {
 		cond += " AND ts < " + b.arg(b.d.TimeArg(b.to))
 	}
-	return "id IN (SELECT entry_id FROM audit_objects WHERE " + cond + ")"
+	id := "id"
+	if b.d.ScanObjects {
+		id = "+id"
+	}
+	return id + " IN (SELECT entry_id FROM audit_objects WHERE " + cond + ")"
+}
+
+// ObjectRefs returns the objects f selects entries by: its own and those
+// of positive object terms of its search.
+func ObjectRefs(f Filter) []ObjectRef {
+	refs := append([]ObjectRef{}, f.Object...)
+	if f.Search != nil {
+		for _, t := range f.Search.Terms {
+			if t.Field == search.FieldObject && !t.Negate {
+				for _, v := range t.Values {
+					refs = append(refs, ObjectRef{Type: v.Object.Type, Name: v.Object.Name})
+				}
+			}
+		}
+	}
+	return refs
 }
 
 // PageFrom turns the rows a ListSQL query returned into a page with its

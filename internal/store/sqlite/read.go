@@ -37,6 +37,9 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 	if err != nil {
 		return store.Page{}, err
 	}
+	if dialect, err = s.planObjects(ctx, dialect, q.Filter); err != nil {
+		return store.Page{}, err
+	}
 	query, args := dialect.ListSQL(scope, q, tables...)
 	if q.Sort.Field == store.SortTimestamp && (!scope.All || len(q.Filter.Domain) > 0) {
 		domains, complete, err := s.domainsIn(ctx, scope, q.Filter.Domain)
@@ -273,6 +276,9 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	}
 	field, values, ok, err := s.fewValues(ctx, f)
 	if err != nil {
+		return 0, err
+	}
+	if dialect, err = s.planObjects(ctx, dialect, f); err != nil {
 		return 0, err
 	}
 	return store.Estimate(func(n int, desc bool) (int64, bool, error) {

@@ -55,6 +55,7 @@ type Store struct {
 	insertRecent *sql.Stmt // into audit_log_recent
 	insertWords  *sql.Stmt // into the text index
 	commonWords  int
+	manyObjects  int
 	insertConfig *sql.Stmt // into config_changes
 	insertObject *sql.Stmt // into audit_objects
 	lookup       *sql.Stmt
@@ -95,6 +96,9 @@ type Options struct {
 	// CommonWords is how many entries the words of a search may match for
 	// the text index to answer it (see commonWords); 0 is the default.
 	CommonWords int
+	// ManyObjects is how many entries of the objects a filter names make a
+	// page walk and check instead (see manyObjects); 0 is the default.
+	ManyObjects int
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -117,6 +121,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s := &Store{w: w, now: opts.Now, commonWords: opts.CommonWords}
 	if s.commonWords == 0 {
 		s.commonWords = commonWords
+	}
+	if s.manyObjects = opts.ManyObjects; s.manyObjects == 0 {
+		s.manyObjects = manyObjects
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -30,11 +30,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
 }
 
-// TestConformanceWordsRowByRow runs the suite with free words checked row
-// by row, as for common words, instead of through the text index.
+// TestConformanceWordsRowByRow runs the suite with free words and objects
+// checked row by row, as for common words and busy objects, instead of
+// through the text index and the object index.
 func TestConformanceWordsRowByRow(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{CommonWords: -1})
+		st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{CommonWords: -1, ManyObjects: -1})
 		if err != nil {
 			t.Fatal(err)
 		}

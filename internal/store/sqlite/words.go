@@ -187,3 +187,38 @@ func wordsOf(ctx context.Context, tx *sql.Tx, table string, from, to int64, limi
 		from = batch[len(batch)-1].id + 1
 	}
 }
+
+// manyObjects is how many entries of the objects a filter names make it
+// cheaper to walk the page's order and check each entry (ScanObjects)
+// than to fetch every entry of the objects and sort them.
+const manyObjects = 2000
+
+// planObjects sets d.ScanObjects when the objects f names have more than
+// manyObjects entries in f's time range.
+func (s *Store) planObjects(ctx context.Context, d store.Dialect, f store.Filter) (store.Dialect, error) {
+	refs := store.ObjectRefs(f)
+	if len(refs) == 0 {
+		return d, nil
+	}
+	var ors []string
+	var args []any
+	for _, r := range refs {
+		ors = append(ors, "(type = ? AND name = ?)")
+		args = append(args, r.Type, r.Name)
+	}
+	q := "SELECT count(*) FROM (SELECT 1 FROM audit_objects WHERE (" + strings.Join(ors, " OR ") + ")"
+	if !f.From.IsZero() {
+		q += " AND ts >= ?"
+		args = append(args, f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		q += " AND ts < ?"
+		args = append(args, f.To.UnixMicro())
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, q+" LIMIT ?)", append(args, max(s.manyObjects, 0)+1)...).Scan(&n); err != nil {
+		return d, fmt.Errorf("error counting entries of objects: %w", err)
+	}
+	d.ScanObjects = n > s.manyObjects
+	return d, nil
+}

@@ -571,7 +571,6 @@ func testConfigChanges(t *testing.T, st store.Store) {
 }
 
 func testObjectIndex(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	var es []audit.Entry
 	for i := range 30 {
 		e := entry("u", "Deploy Template", base.Add(time.Duration(i)*time.Second))
@@ -582,9 +581,22 @@ func testObjectIndex(t *testing.T, st store.Store) {
 		}
 		es = append(es, e)
 	}
-	// Small and large appends, so that both of an engine's paths index.
+	// Small appends, then a large one of other entries, which moves them
+	// to the indexed table of an engine that buffers small commits.
 	mustAppend(t, st, es[:5]...)
 	mustAppend(t, st, es[5:]...)
+	run := func(t *testing.T) { checkObjectIndex(t, st) }
+	t.Run("buffered", run)
+	filler := make([]audit.Entry, 300)
+	for i := range filler {
+		filler[i] = entry("filler", "Logout", base.Add(-time.Hour))
+	}
+	mustAppend(t, st, filler...)
+	t.Run("indexed", run)
+}
+
+func checkObjectIndex(t *testing.T, st store.Store) {
+	ctx := context.Background()
 	dev1 := store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "mx960-1"}}}
 	page, err := st.List(ctx, store.AllDomains, store.Query{Filter: dev1, Sort: store.DefaultSort, Limit: 100})
 	if err != nil {
