@@ -174,6 +174,26 @@ func (f Filter) OnlyWords() bool {
 	return reflect.ValueOf(g).IsZero()
 }
 
+// OnlyObject reports whether f selects the entries that touched one
+// object, within From and To, and nothing else: the object index alone
+// answers it.
+func (f Filter) OnlyObject() (ObjectRef, bool) {
+	refs := ObjectRefs(f)
+	if len(refs) != 1 || (f.Search != nil && len(f.Search.Words) > 0) {
+		return ObjectRef{}, false
+	}
+	if f.Search != nil {
+		for _, t := range f.Search.Terms {
+			if t.Field != search.FieldObject || t.Negate {
+				return ObjectRef{}, false
+			}
+		}
+	}
+	g := f
+	g.Object, g.Search, g.From, g.To = nil, nil, time.Time{}, time.Time{}
+	return refs[0], reflect.ValueOf(g).IsZero()
+}
+
 // Matches returns the field of f that filters the text column field, nil
 // for a column without one.
 func (f *Filter) Matches(field SortField) *[]Match {

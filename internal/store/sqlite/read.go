@@ -227,6 +227,15 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 		// them: counting them one by one would change nothing.
 		return matches, nil
 	}
+	if ref, ok := f.OnlyObject(); ok && scope.All {
+		// The object index counts the object's entries without reading them.
+		q, args := objectSQL(ref, f, "1", "1", "", limit+1)
+		var n int
+		if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM ("+q+")", args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("error counting audit logs: %w", err)
+		}
+		return n, nil
+	}
 	query, args := dialect.CountSQL(scope, f, limit, tables...)
 	if domains, ok, err := s.fewDomains(ctx, scope, f); err != nil {
 		return 0, err
@@ -281,8 +290,18 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	if dialect, err = s.planObjects(ctx, dialect, f); err != nil {
 		return 0, err
 	}
+	ref, onlyObject := f.OnlyObject()
+	onlyObject = onlyObject && scope.All
 	return store.Estimate(func(n int, desc bool) (int64, bool, error) {
 		query, args := dialect.NthTimeSQL(scope, f, n, desc, tables...)
+		if onlyObject {
+			order := " ORDER BY ts ASC, id ASC"
+			if desc {
+				order = " ORDER BY ts DESC, id DESC"
+			}
+			q, a := objectSQL(ref, f, "ts, entry_id AS id", "ts, id", order, n)
+			query, args = "SELECT ts FROM ("+q+")"+order+" LIMIT 1 OFFSET ?", append(a, n-1)
+		}
 		if few {
 			query, args = dialect.NthTimeSQLEachValue(store.AllDomains, store.SortDomain, domains, f, n, desc, tables...)
 		} else if ok {

@@ -222,3 +222,32 @@ func (s *Store) planObjects(ctx context.Context, d store.Dialect, f store.Filter
 	d.ScanObjects = n > s.manyObjects
 	return d, nil
 }
+
+// objectSQL is the part of a query of the entries that touched ref within
+// f's time range: cols of audit_objects, then of audit_log_recent (whose
+// entries are not in audit_objects yet), each ordered and limited.
+func objectSQL(ref store.ObjectRef, f store.Filter, objectCols, recentCols, order string, limit int) (string, []any) {
+	var conds []string
+	var args []any
+	bound := func() {
+		if !f.From.IsZero() {
+			conds = append(conds, "ts >= ?")
+			args = append(args, f.From.UnixMicro())
+		}
+		if !f.To.IsZero() {
+			conds = append(conds, "ts < ?")
+			args = append(args, f.To.UnixMicro())
+		}
+	}
+	conds = append(conds, "type = ? AND name = ?")
+	args = append(args, ref.Type, ref.Name)
+	bound()
+	a := "SELECT * FROM (SELECT " + objectCols + " FROM audit_objects WHERE " + strings.Join(conds, " AND ") + order + " LIMIT ?)"
+	args = append(args, limit)
+	conds = []string{dialect.ObjectMatch("?", "?")}
+	args = append(args, ref.Type, ref.Name)
+	bound()
+	b := "SELECT * FROM (SELECT " + recentCols + " FROM audit_log_recent WHERE " + strings.Join(conds, " AND ") + order + " LIMIT ?)"
+	args = append(args, limit)
+	return a + " UNION ALL " + b, args
+}

@@ -400,6 +400,7 @@ func testEstimate(t *testing.T, st store.Store) {
 	es := make([]audit.Entry, 600)
 	for i := range es {
 		es[i] = entry("steady", "Login", base.Add(time.Duration(i)*time.Second))
+		es[i].AffectedObjects = []audit.Object{{Type: "Device", Name: "steady-1"}}
 		if i%2 == 1 {
 			es[i].UserName, es[i].Domain = "odd", "Global/EMEA"
 		}
@@ -420,6 +421,8 @@ func testEstimate(t *testing.T, st store.Store) {
 		{"scoped", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{}, 50, 290, 300},
 		{"time range", store.AllDomains, store.Filter{From: base.Add(100 * time.Second), To: base.Add(400 * time.Second)}, 30, 290, 300},
 		{"words", store.AllDomains, store.Filter{Search: words("odd")}, 50, 290, 300},
+		{"object", store.AllDomains, store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "steady-1"}}}, 100, 590, 600},
+		{"object in time", store.AllDomains, store.Filter{Search: words("object:Device:steady-1 after:2026-11-25T10:01:40Z")}, 100, 490, 500},
 		{"words and scope", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{Search: words("login")}, 50, 290, 300},
 		{"under the cap", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "odd"}}}, 300, 0, 0},
 		{"nothing", store.AllDomains, store.Filter{UserName: []store.Match{{Value: "nobody"}}}, 10, 0, 0},
