@@ -45,6 +45,14 @@ type Dialect struct {
 	// index on every table but UnindexedTable; otherwise they use WordsRow
 	// when it is set. Engines decide it per query (see Search).
 	IndexWords bool
+	// WordsScanned, if set, is the condition that an entry met on a walk
+	// in another index is among the text index's matches for the query in
+	// the placeholder, checked against their list. With ScanWords it
+	// replaces WordsRow on every table but UnindexedTable: a count walks
+	// many entries, and a lookup in the list costs a tenth of reading each
+	// entry's words, once the list is made.
+	WordsScanned func(query string) string
+	ScanWords    bool
 	// ScanObjects makes object conditions checks of each entry that a walk
 	// in another index meets ("+id IN ..."), instead of the list of the
 	// object's entries that SQLite would fetch and sort: engines set it per

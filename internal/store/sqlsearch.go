@@ -102,7 +102,9 @@ func (b *sqlBuilder) search(q *search.Query) {
 			continue
 		}
 		var cond string
-		if b.d.WordsRow != nil {
+		if b.d.ScanWords && b.d.WordsScanned != nil && b.table != b.d.UnindexedTable {
+			cond = b.d.WordsScanned(b.arg(b.d.WordsQuery(words)))
+		} else if b.d.WordsRow != nil {
 			patterns := make([]string, len(words))
 			for i, word := range words {
 				patterns[i] = b.arg(WordPattern(word))

@@ -222,6 +222,7 @@ func (s *Store) Count(ctx context.Context, scope store.Scope, f store.Filter, li
 	if err != nil {
 		return 0, err
 	}
+	dialect.ScanWords = true // a count walks many entries
 	if matches > limit && scope.All && f.OnlyWords() {
 		// The index found more than limit entries and nothing else filters
 		// them: counting them one by one would change nothing.
@@ -260,6 +261,7 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	if err != nil {
 		return 0, err
 	}
+	dialect.ScanWords = true // an estimate walks a thousand matches
 	if words := store.PositiveWords(f.Search); scope.All && f.OnlyWords() {
 		// Only words: the index counts their matches exactly.
 		var n int64

@@ -37,6 +37,9 @@ func wordsDialect(d store.Dialect) store.Dialect {
 	d.WordsIndexed = func(q string) string {
 		return "id IN (SELECT rowid FROM audit_text WHERE audit_text MATCH " + q + ")"
 	}
+	d.WordsScanned = func(q string) string {
+		return "+id IN (SELECT rowid FROM audit_text WHERE audit_text MATCH " + q + ")"
+	}
 	d.WordsRow = func(table string, patterns []string) string {
 		if table == "audit_log_recent" {
 			conds := make([]string, len(patterns))
