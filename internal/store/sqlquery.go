@@ -45,6 +45,10 @@ type Dialect struct {
 	// index on every table but UnindexedTable; otherwise they use WordsRow
 	// when it is set. Engines decide it per query (see Search).
 	IndexWords bool
+	// IPNetwork is the condition that an entry's address lies in an IPv6
+	// network, given as its first and last addresses (16 bytes each) and
+	// its text; arg binds a value and returns its placeholder.
+	IPNetwork func(arg func(any) string, first, last []byte, prefix string) string
 	// WordsScanned, if set, is the condition that an entry met on a walk
 	// in another index is among the text index's matches for the query in
 	// the placeholder, checked against their list. With ScanWords it

@@ -26,7 +26,7 @@ func CheckSearch(q *search.Query) error {
 	}
 	for _, t := range q.Terms {
 		for _, v := range t.Values {
-			if t.Field == search.FieldUserIP && v.Prefix4CIDR.IsValid() {
+			if t.Field == search.FieldUserIP && v.Prefix4CIDR.IsValid() && v.Prefix4CIDR.Addr().Is4() {
 				if _, err := cidrPrefixes(v.Prefix4CIDR); err != nil {
 					return err
 				}
@@ -40,9 +40,6 @@ func CheckSearch(q *search.Query) error {
 // addresses it holds, as Logbook stores them ("172.16." for /16): the
 // octet-aligned prefixes that cover it exactly.
 func cidrPrefixes(p netip.Prefix) ([]string, error) {
-	if !p.Addr().Is4() {
-		return nil, fmt.Errorf("%w: ip: IPv6 networks are not searchable yet; give an IPv6 address or its first groups with *", ErrUnsupportedSearch)
-	}
 	bits := p.Bits()
 	aligned := (bits + 7) / 8 * 8
 	count := 1 << (aligned - bits)
@@ -163,6 +160,13 @@ func (b *sqlBuilder) term(f search.Field, v search.Value) []string {
 		search.FieldTask, search.FieldResult, search.FieldSource:
 		return text(string(f))
 	case search.FieldUserIP:
+		if p := v.Prefix4CIDR; p.IsValid() && p.Addr().Is6() {
+			first, last := p.Masked().Addr().As16(), p.Masked().Addr().As16()
+			for i := p.Bits(); i < 128; i++ {
+				last[i/8] |= 0x80 >> (i % 8)
+			}
+			return []string{b.d.IPNetwork(b.arg, first[:], last[:], p.String())}
+		}
 		if v.Prefix4CIDR.IsValid() {
 			ps, err := cidrPrefixes(v.Prefix4CIDR)
 			if err != nil {

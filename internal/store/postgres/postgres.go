@@ -56,6 +56,9 @@ var dialect = store.Dialect{
 	ILike:        "ILIKE",
 	WordsQuery:   wordsQuery,
 	WordsIndexed: wordsIndexed,
+	IPNetwork: func(arg func(any) string, _, _ []byte, prefix string) string {
+		return "(CASE WHEN user_ip = '' THEN NULL ELSE user_ip::inet END) <<= " + arg(prefix) + "::inet"
+	},
 }
 
 // migrationHooks complete migrations with work SQL cannot do, in the

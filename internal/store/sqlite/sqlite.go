@@ -87,6 +87,9 @@ var dialect = wordsDialect(store.Dialect{
 		return "EXISTS (SELECT 1 FROM json_each(affected_objects) o WHERE json_extract(o.value, '$.type') = " + typ +
 			" AND json_extract(o.value, '$.name') = " + name + ")"
 	},
+	IPNetwork: func(arg func(any) string, first, last []byte, _ string) string {
+		return ipRange(arg(append([]byte{6}, first...)), arg(append([]byte{6}, last...)))
+	},
 })
 
 // Options tune Open. The zero value is the production setting.

@@ -719,6 +719,7 @@ func testSearch(t *testing.T, st store.Store) {
 		e := entry("netops1", "Deploy Template", base.Add(time.Duration(i)*time.Second))
 		e.AffectedObjects = []audit.Object{{Type: "Device", Name: devices[i%len(devices)]}}
 		e.Description = "Deploy ntp-servers to " + devices[i%len(devices)] + "."
+		e.UserIP = []string{"2001:db8:1::5", "2001:db8:2::7", "2001:db9::1", "10.0.9.9", ""}[i%5]
 		more = append(more, e)
 	}
 	for i, id := range mustAppend(t, st, more...) {
@@ -760,6 +761,12 @@ func testSearch(t *testing.T, st store.Store) {
 			return strings.HasPrefix(e.UserIP, "10.0.0.") || strings.HasPrefix(e.UserIP, "10.0.1.")
 		}},
 		{`ip:10.0.2.3`, func(e audit.Entry) bool { return e.UserIP == "10.0.2.3" }},
+		{`ip:2001:db8::/32`, func(e audit.Entry) bool { return strings.HasPrefix(e.UserIP, "2001:db8:") }},
+		{`ip:2001:db8:1::/48`, func(e audit.Entry) bool { return e.UserIP == "2001:db8:1::5" }},
+		{`ip:2001:db8::/31 -ip:2001:db8:2::/48`, func(e audit.Entry) bool {
+			return e.UserIP == "2001:db8:1::5" || e.UserIP == "2001:db9::1"
+		}},
+		{`ip:::/0`, func(e audit.Entry) bool { return strings.Contains(e.UserIP, ":") }},
 		{`job:360449`, func(e audit.Entry) bool { return e.JobID == 360449 }},
 		{`after:2026-11-25T10:00:20Z before:2026-11-25T10:00:40Z`, func(e audit.Entry) bool {
 			return !e.Timestamp.Before(base.Add(20*time.Second)) && e.Timestamp.Before(base.Add(40*time.Second))
