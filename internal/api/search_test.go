@@ -40,7 +40,11 @@ func TestSearchParameter(t *testing.T) {
 		t.Fatalf("syntax error: %d %v", status, m)
 	}
 	status, m = get(`ip:2001:db8::/32`)
-	if status != 400 || !strings.Contains(m["error"].(string), "IPv6") {
+	if status != 200 || m["total"].(float64) != 0 {
 		t.Fatalf("IPv6 network: %d %v", status, m)
+	}
+	status, m = get(`ip:2001:db8::/129`)
+	if status != 400 || !strings.Contains(m["error"].(string), "q: at") {
+		t.Fatalf("a network that is none: %d %v", status, m)
 	}
 }
