@@ -3,8 +3,11 @@ package store
 import (
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/logbookhq/logbook/internal/audit"
 )
 
 // Large text is compressed by Logbook itself, because SQLite stores values
@@ -48,4 +51,22 @@ func UnpackText(b []byte) (string, error) {
 		return string(out), nil
 	}
 	return "", fmt.Errorf("error decoding text: unknown marker %d", b[0])
+}
+
+// WordsColumns are the columns an entry's words (audit.Entry.Words) come
+// from, as ScanWords reads them.
+const WordsColumns = "id, description, task, user_name, affected_objects"
+
+// ScanWords reads a row of WordsColumns with scan and returns the entry's
+// id and words; engines index the words of stored entries with it.
+func ScanWords(scan func(dest ...any) error) (int64, string, error) {
+	var e audit.Entry
+	var objects string
+	if err := scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
+		return 0, "", err
+	}
+	if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
+		return 0, "", fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
+	}
+	return e.ID, e.Words(), nil
 }

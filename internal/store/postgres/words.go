@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 // wordsVector is the lexemes of an entry's words, as the GIN index of
@@ -35,24 +33,19 @@ func wordsIndexed(q string) string { return wordsVector + " @@ " + q + "::tsquer
 func backfillWords(ctx context.Context, tx pgx.Tx) error {
 	var after int64
 	for {
-		rows, err := tx.Query(ctx, `SELECT id, description, task, user_name, affected_objects FROM audit_log WHERE id > $1 ORDER BY id LIMIT 10000`, after)
+		rows, err := tx.Query(ctx, `SELECT `+store.WordsColumns+` FROM audit_log WHERE id > $1 ORDER BY id LIMIT 10000`, after)
 		if err != nil {
 			return err
 		}
 		var ids []int64
 		var words []string
 		for rows.Next() {
-			var e audit.Entry
-			var objects string
-			if err := rows.Scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
+			id, w, err := store.ScanWords(rows.Scan)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
-				rows.Close()
-				return fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
-			}
-			ids, words = append(ids, e.ID), append(words, e.Words())
+			ids, words = append(ids, id), append(words, w)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -3,13 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 
-	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -143,7 +141,7 @@ func indexWords(ctx context.Context, db *sql.DB) error {
 // into the words column for audit_log_recent.
 func wordsOf(ctx context.Context, tx *sql.Tx, table string, from, to int64, limit int) error {
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT id, description, task, user_name, affected_objects FROM `+table+` WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`, from, to, limit)
+		rows, err := tx.QueryContext(ctx, `SELECT `+store.WordsColumns+` FROM `+table+` WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`, from, to, limit)
 		if err != nil {
 			return err
 		}
@@ -153,17 +151,12 @@ func wordsOf(ctx context.Context, tx *sql.Tx, table string, from, to int64, limi
 		}
 		var batch []row
 		for rows.Next() {
-			var e audit.Entry
-			var objects string
-			if err := rows.Scan(&e.ID, &e.Description, &e.Task, &e.UserName, &objects); err != nil {
+			id, words, err := store.ScanWords(rows.Scan)
+			if err != nil {
 				rows.Close()
 				return err
 			}
-			if err := json.Unmarshal([]byte(objects), &e.AffectedObjects); err != nil {
-				rows.Close()
-				return fmt.Errorf("entry %d: affected_objects: %w", e.ID, err)
-			}
-			batch = append(batch, row{e.ID, e.Words()})
+			batch = append(batch, row{id, words})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
