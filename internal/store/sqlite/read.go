@@ -263,11 +263,35 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 	}
 	dialect.ScanWords = true // an estimate walks a thousand matches
 	if words := store.PositiveWords(f.Search); scope.All && f.OnlyWords() {
-		// Only words: the index counts their matches exactly.
-		var n int64
-		err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_text WHERE audit_text MATCH ?`, dialect.WordsQuery(words)).Scan(&n)
-		if err != nil {
-			return 0, fmt.Errorf("error counting matches of words: %w", err)
+		// Only words: the index answers. One word's list it counts exactly;
+		// several words it would have to intersect whole, so their estimate
+		// takes the density of the newest matches by id instead.
+		var total int64
+		match := dialect.WordsQuery(words)
+		if len(words) == 1 {
+			if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM audit_text WHERE audit_text MATCH ?`, match).Scan(&total); err != nil {
+				return 0, fmt.Errorf("error counting matches of words: %w", err)
+			}
+		} else {
+			est, err := store.Estimate(func(k int, desc bool) (int64, bool, error) {
+				order := "ASC"
+				if desc {
+					order = "DESC"
+				}
+				var id int64
+				err := s.r.QueryRowContext(ctx, `SELECT rowid FROM audit_text WHERE audit_text MATCH ? ORDER BY rowid `+order+` LIMIT 1 OFFSET ?`, match, k-1).Scan(&id)
+				if errors.Is(err, sql.ErrNoRows) {
+					return 0, false, nil
+				}
+				if err != nil {
+					return 0, false, fmt.Errorf("error estimating matches of words: %w", err)
+				}
+				return id, true, nil
+			}, n)
+			if err != nil {
+				return 0, err
+			}
+			total = est
 		}
 		marks := make([]string, len(words))
 		args := make([]any, len(words))
@@ -279,7 +303,7 @@ func (s *Store) Estimate(ctx context.Context, scope store.Scope, f store.Filter,
 		if err != nil {
 			return 0, fmt.Errorf("error counting matches of words: %w", err)
 		}
-		return n + buffered, nil
+		return total + buffered, nil
 	}
 	domains, few, err := s.fewDomains(ctx, scope, f)
 	if err != nil {

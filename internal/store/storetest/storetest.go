@@ -421,6 +421,7 @@ func testEstimate(t *testing.T, st store.Store) {
 		{"scoped", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{}, 50, 290, 300},
 		{"time range", store.AllDomains, store.Filter{From: base.Add(100 * time.Second), To: base.Add(400 * time.Second)}, 30, 290, 300},
 		{"words", store.AllDomains, store.Filter{Search: words("odd")}, 50, 290, 300},
+		{"two words", store.AllDomains, store.Filter{Search: words("login odd")}, 50, 290, 310},
 		{"object", store.AllDomains, store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "steady-1"}}}, 100, 590, 600},
 		{"object in time", store.AllDomains, store.Filter{Search: words("object:Device:steady-1 after:2026-11-25T10:01:40Z")}, 100, 490, 500},
 		{"words and scope", store.Scope{Domains: []string{"Global/EMEA"}}, store.Filter{Search: words("login")}, 50, 290, 300},
