@@ -10,9 +10,6 @@ import (
 	"github.com/logbookhq/logbook/internal/search"
 )
 
-// maxCIDRPrefixes bounds the text prefixes an IPv4 CIDR expands to.
-const maxCIDRPrefixes = 256
-
 // ErrUnsupportedSearch is a search the stores cannot answer yet.
 var ErrUnsupportedSearch = errors.New("unsupported search")
 
@@ -24,28 +21,16 @@ func CheckSearch(q *search.Query) error {
 			return fmt.Errorf("%w: %q has no letters or digits to search for", ErrUnsupportedSearch, w.Text)
 		}
 	}
-	for _, t := range q.Terms {
-		for _, v := range t.Values {
-			if t.Field == search.FieldUserIP && v.Prefix4CIDR.IsValid() && v.Prefix4CIDR.Addr().Is4() {
-				if _, err := cidrPrefixes(v.Prefix4CIDR); err != nil {
-					return err
-				}
-			}
-		}
-	}
 	return nil
 }
 
 // cidrPrefixes turns an IPv4 prefix into the text prefixes of the
 // addresses it holds, as Logbook stores them ("172.16." for /16): the
-// octet-aligned prefixes that cover it exactly.
-func cidrPrefixes(p netip.Prefix) ([]string, error) {
+// octet-aligned prefixes that cover it exactly (at most 128).
+func cidrPrefixes(p netip.Prefix) []string {
 	bits := p.Bits()
 	aligned := (bits + 7) / 8 * 8
 	count := 1 << (aligned - bits)
-	if count > maxCIDRPrefixes {
-		return nil, fmt.Errorf("%w: ip: the network is too wide; use at least a /%d", ErrUnsupportedSearch, aligned-8)
-	}
 	a := p.Masked().Addr().As4()
 	octets := aligned / 8
 	out := make([]string, 0, count)
@@ -65,9 +50,9 @@ func cidrPrefixes(p netip.Prefix) ([]string, error) {
 		}
 	}
 	if bits == 0 {
-		return []string{""}, nil
+		return []string{""}
 	}
-	return out, nil
+	return out
 }
 
 // likeEscape escapes the LIKE wildcards of s.
@@ -168,12 +153,8 @@ func (b *sqlBuilder) term(f search.Field, v search.Value) []string {
 			return []string{b.d.IPNetwork(b.arg, first[:], last[:], p.String())}
 		}
 		if v.Prefix4CIDR.IsValid() {
-			ps, err := cidrPrefixes(v.Prefix4CIDR)
-			if err != nil {
-				return []string{"1 = 0"} // CheckSearch refuses it before queries run
-			}
 			var out []string
-			for _, p := range ps {
+			for _, p := range cidrPrefixes(v.Prefix4CIDR) {
 				if strings.HasSuffix(p, ".") || p == "" {
 					out = append(out, fmt.Sprintf("(user_ip >= %s AND user_ip < %s)", b.arg(p), b.arg(p+prefixEnd)))
 				} else {
