@@ -115,6 +115,11 @@ func (c *conn) check() error {
 	if c.raw == nil {
 		return nil
 	}
+	if st, _, err := tcpStatus(c.raw); err == nil && st == tcpReset {
+		return errors.New("the receiver reset the connection")
+	} else if err == nil && st == tcpPeerClosed {
+		return errClosedByReceiver
+	}
 	_, err := c.readUntil(time.Now().Add(time.Millisecond))
 	return err
 }
@@ -198,32 +203,70 @@ func (c *conn) send(msgs [][]byte) error {
 // what was written.
 const ackTimeout = 15 * time.Second
 
+// tcpState is how a stream connection stands, as the operating system
+// sees it (see tcpStatus).
+type tcpState int
+
+const (
+	tcpOpen       tcpState = iota
+	tcpPeerClosed          // the receiver closed it in order (FIN)
+	tcpReset               // the receiver reset it (RST)
+)
+
 // confirm decides whether what send wrote was delivered. Syslog has no
-// acknowledgement of its own, so confirm uses TCP's: it waits until the
-// receiver's system acknowledged every byte (the send queue is empty),
-// then watches the connection for linger. A reset in that time means the
-// receiver closed its socket with data unread — the batch is not
-// delivered; an orderly close means it had read everything. open is
-// false when the connection may not be used again.
+// acknowledgement of its own, so confirm uses TCP's. The receiver's system
+// acknowledges bytes as they reach its socket, and its program reads them
+// from there; a socket closed with bytes unread, or bytes that reach a
+// socket already closed, are answered with a reset. So a batch is
+// delivered when every byte was acknowledged and no reset followed within
+// linger; an orderly close after the acknowledgement means the receiver
+// had read everything. A close before the acknowledgement is not a
+// delivery: the receiver closed first, and the bytes met a closed socket.
+// open is false when the connection may not be used again.
 func (c *conn) confirm(ctx context.Context, linger time.Duration) (delivered, open bool, err error) {
 	if c.raw == nil {
 		return true, true, nil
 	}
 	deadline := time.Now().Add(ackTimeout)
+	var ackedAt time.Time
 	for {
-		n, qerr := unsentBytes(c.raw)
-		if qerr != nil || n == 0 {
-			break // no queue to look at: rely on the watch below
+		st, unacked, serr := tcpStatus(c.raw)
+		if serr != nil {
+			return c.confirmByReading(ctx, linger)
 		}
-		if time.Now().After(deadline) {
-			return false, false, fmt.Errorf("the receiver did not acknowledge %d bytes within %s", n, ackTimeout)
+		now := time.Now()
+		pause := 10 * time.Millisecond
+		switch {
+		case st == tcpReset:
+			return false, false, errors.New("the receiver reset the connection before reading everything sent")
+		case unacked > 0 && st == tcpPeerClosed:
+			return false, false, fmt.Errorf("the receiver closed the connection with %d bytes not acknowledged", unacked)
+		case unacked > 0 && now.After(deadline):
+			return false, false, fmt.Errorf("the receiver did not acknowledge %d bytes within %s", unacked, ackTimeout)
+		case unacked > 0:
+			if ctx.Err() != nil {
+				return false, false, ctx.Err()
+			}
+			pause = 2 * time.Millisecond
+		case st == tcpPeerClosed:
+			return true, false, errClosedByReceiver
+		case ackedAt.IsZero():
+			ackedAt = now
+		case now.Sub(ackedAt) >= linger:
+			return true, true, nil
 		}
-		if closed, err := c.readUntil(time.Now().Add(5 * time.Millisecond)); closed {
-			return errors.Is(err, errClosedByReceiver), false, err
-		}
-		if ctx.Err() != nil {
-			return false, false, ctx.Err()
-		}
+		time.Sleep(pause)
+	}
+}
+
+// confirmByReading is confirm where the system does not tell how a
+// connection stands (outside Linux): it reads the connection for linger. A
+// reset means the receiver closed its socket with data unread, an orderly
+// close that it had read everything — unless it closed before the bytes
+// arrived, which reading cannot tell.
+func (c *conn) confirmByReading(ctx context.Context, linger time.Duration) (delivered, open bool, err error) {
+	if ctx.Err() != nil {
+		return false, false, ctx.Err()
 	}
 	closed, err := c.readUntil(time.Now().Add(linger))
 	if !closed {
