@@ -101,6 +101,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Out, "Logbook HTTP batch ingest:                  %9.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
 		res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
+	fmt.Fprintln(o.Out, res.writerLine())
 
 	if o.SingleEntries > 0 {
 		singles := gen.History(o.SingleEntries, now, time.Hour)
@@ -113,6 +114,7 @@ func Run(ctx context.Context, o Options) error {
 		}
 		fmt.Fprintf(o.Out, "Logbook HTTP single-entry ingest (%d clients): %6.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
 			o.SingleClients, res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
+		fmt.Fprintln(o.Out, res.writerLine())
 	}
 
 	if o.QueryEntries > 0 {
@@ -154,6 +156,18 @@ func rawPhase(ctx context.Context, fresh freshFunc, entries []audit.Entry) (floa
 type ingestResult struct {
 	rate     float64
 	p50, p99 time.Duration
+	// What the ingest writer did: transactions, mean entries and time per
+	// transaction, and the share of the phase it spent committing.
+	commits uint64
+	perTx   float64
+	txTime  time.Duration
+	busy    float64
+}
+
+// writerLine describes the ingest writer's transactions of a phase.
+func (r ingestResult) writerLine() string {
+	return fmt.Sprintf("  group commits: %d, %.1f entries and %s each, writer busy %.0f%%",
+		r.commits, r.perTx, ms(r.txTime), 100*r.busy)
 }
 
 // ingestPhase starts a server on a fresh store and posts entries through
@@ -234,10 +248,15 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
+	commits, committed, seconds := srv.Metrics.Commits()
 	return ingestResult{
-		rate: float64(len(entries)) / elapsed.Seconds(),
-		p50:  all[len(all)/2],
-		p99:  all[len(all)*99/100],
+		rate:    float64(len(entries)) / elapsed.Seconds(),
+		p50:     all[len(all)/2],
+		p99:     all[len(all)*99/100],
+		commits: commits,
+		perTx:   committed / float64(max(commits, 1)),
+		txTime:  time.Duration(seconds / float64(max(commits, 1)) * float64(time.Second)),
+		busy:    seconds / elapsed.Seconds(),
 	}, nil
 }
 
