@@ -267,11 +267,18 @@ func applyMigration(ctx context.Context, db *sql.DB, version int, body string, h
 // Recent entries move as soon as flushAt of them wait, moveChunk per
 // transaction; a commit of at least directAt entries shares index pages
 // well enough to go straight to audit_log.
+//
+// A move writes a page of each index for every value among the entries it
+// moves, whatever their number, so larger moves cost less per entry: with
+// 64 single-entry clients, moves of 8,192 rather than 2,048 entries cut
+// the acknowledgement p99 from 100-140 ms to 15-25 ms (fewer stalls behind
+// a move, each longer) at the same or a higher rate (logbook bench
+// --single-entries).
 const (
 	checkpointInterval = time.Second
 	optimizeInterval   = 10 * time.Minute
 	flushAt            = 8192
-	moveChunk          = 2048
+	moveChunk          = 8192
 	directAt           = 256
 )
 
@@ -316,7 +323,8 @@ func (s *Store) Optimize(ctx context.Context) error {
 }
 
 // moveRecent moves the recent entries to audit_log, oldest first, at most
-// moveChunk per transaction so that ingest never waits long behind a move.
+// moveChunk per transaction so that ingest never waits long behind a move
+// (a whole chunk holds ingest for 0.25-0.45 s on a 2-core machine).
 // Each move is one transaction, so readers see every entry in exactly one
 // of the two tables.
 func (s *Store) moveRecent(ctx context.Context) error {
