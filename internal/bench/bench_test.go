@@ -18,7 +18,7 @@ func TestRunSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"raw driver batched insert", "HTTP batch ingest", "ratio", "single-entry ingest", "sorted by user_name", "page 1000"} {
+	for _, want := range []string{"raw driver batched insert", "HTTP batch ingest", "ratio", "single-entry ingest", "group commits: ", "sorted by user_name", "page 1000"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
