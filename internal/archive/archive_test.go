@@ -251,9 +251,11 @@ func TestArchivePurge(t *testing.T) {
 						t.Fatalf("entry %d (%s %s): gone = %v", id, e.Domain, e.Timestamp, gone)
 					}
 				}
-				// The purge is audited, after the cut of its own ids.
+				// The purge is audited where it begins and where it ends,
+				// after the cut of its own ids.
 				page, err := f.st.List(ctx, store.AllDomains, store.Query{Filter: store.Filter{Task: []store.Match{{Value: "Archive and Purge Audit Logs"}}}, Sort: store.Sort{Field: store.SortID}, Limit: 10})
-				if err != nil || len(page.Entries) != 1 || page.Entries[0].ID <= head || !strings.Contains(page.Entries[0].AffectedObjectDetail, a.Archive) {
+				if err != nil || len(page.Entries) != 2 || page.Entries[0].ID <= head || !strings.Contains(page.Entries[0].AffectedObjectDetail, a.ArchiveSHA256) ||
+					!strings.Contains(page.Entries[1].AffectedObjectDetail, a.Archive) {
 					t.Fatalf("audit entries of the purge: %+v, %v", page.Entries, err)
 				}
 				if _, _, err := store.VerifyChain(ctx, f.st); err != nil {
@@ -423,8 +425,8 @@ func TestDropsPartitions(t *testing.T) {
 	if !strings.Contains(summary, "audit_log_y2026m02") || !strings.Contains(summary, "purged 42 ") {
 		t.Fatalf("summary = %q; want the February partition dropped and 42 entries purged", summary)
 	}
-	if n, _ := f.st.Count(ctx, store.AllDomains, store.Filter{}, 1000); n != 5 { // 3 of March, the job's creation and the purge's record
-		t.Fatalf("%d entries left, want 5", n)
+	if n, _ := f.st.Count(ctx, store.AllDomains, store.Filter{}, 1000); n != 6 { // 3 of March, the job's creation and the purge's two statements
+		t.Fatalf("%d entries left, want 6", n)
 	}
 	if _, _, err := store.VerifyChain(ctx, f.st); err != nil {
 		t.Fatal(err)

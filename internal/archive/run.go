@@ -71,6 +71,9 @@ func (s *Service) purge(ctx context.Context, j store.Job, p Params, report func(
 		return out, ErrBusy
 	}
 	defer release()
+	if err := s.reconcile(ctx); err != nil {
+		return out, fmt.Errorf("error stating earlier purges; nothing was deleted: %w", err)
+	}
 	if out.Cut, err = p.Cut(s.opts.Now()); err != nil {
 		return out, err
 	}
@@ -107,6 +110,11 @@ func (s *Service) purge(ctx context.Context, j store.Job, p Params, report func(
 		Archive: out.Archive, ArchiveSHA256: out.SHA256})
 	if err != nil {
 		return out, err
+	}
+	out.Anchor = anchor
+	if err := s.stateBegin(ctx, j, anchor, spec, out.Matched); err != nil {
+		ferr := s.st.FinishPurge(context.WithoutCancel(ctx), anchor.ID, store.PurgeFailed, err.Error())
+		return out, errors.Join(fmt.Errorf("nothing was deleted: %w", err), ferr)
 	}
 	progress := func() { report(deleteFrom + int(out.Deleted*int64(99-deleteFrom)/out.Matched)) }
 	n, parts, err := s.st.DropPartitions(ctx, anchor.ID, spec)
@@ -172,18 +180,24 @@ func (s *Service) record(ctx context.Context, j store.Job, p Params, out Outcome
 		detail["remote"] = fmt.Sprintf("sftp://%s@%s:%d/%s", p.Remote.User, p.Remote.Host, p.Remote.Port, p.Remote.Dir)
 	}
 	if out.Anchor.ID != 0 {
+		// The end statement: what the purge's bridges add up to.
+		t, err := s.tally(ctx, out.Anchor.ID)
+		if err != nil {
+			return fmt.Errorf("error adding up the purge's bridges: %w", err)
+		}
 		detail["anchor"] = out.Anchor
+		detail["purge_statement"], detail["anchor_id"], detail["tally"] = store.StatementEnd, out.Anchor.ID, t
 	}
 	if len(out.Partitions) > 0 {
 		detail["partitions_dropped"] = out.Partitions
 	}
-	b, _ := json.Marshal(detail)
-	e := audit.Entry{Timestamp: s.opts.Now().UTC().Truncate(time.Microsecond), UserName: user, Domain: audit.RootDomain,
-		Application: "Logbook", Workspace: "Audit Logs", Task: "Archive and Purge Audit Logs", Result: result, JobID: j.ID,
-		Description: clip(desc, audit.MaxDescriptionLen), AffectedObjects: []audit.Object{{Type: "Job", ID: fmt.Sprint(j.ID), Name: j.Name}},
-		Source: "logbook"}
-	if len(b) <= audit.MaxDetailLen {
-		e.AffectedObjectDetail = string(b)
+	if b, _ := json.Marshal(detail); len(b) > audit.MaxDetailLen {
+		delete(detail, "domains") // the statement must fit; the begin statement names them
+		delete(detail, "anchor")
+	}
+	e, err := s.statementEntry(user, j.ID, j.Name, result, desc, detail)
+	if err != nil {
+		return err
 	}
 	if _, err := s.rec.Submit(ctx, []audit.Entry{e}); err != nil {
 		return fmt.Errorf("error recording the purge in the audit log: %w", err)

@@ -105,7 +105,7 @@ func TestArchivePurgeAPI(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(r.body, `"count":2`) {
 		t.Fatalf("purge list: %d %s", r.status, r.body)
 	}
-	if got := e.logs(t, "Archive and Purge Audit Logs"); len(got) != 1 || got[0].UserName != "emea-auditor" {
+	if got := e.logs(t, "Archive and Purge Audit Logs"); len(got) != 2 || got[0].UserName != "emea-auditor" || got[1].UserName != "emea-auditor" { // begin and end
 		t.Fatalf("purge audit entries: %+v", got)
 	}
 	// Parameters come only through the API of the job's kind: a Job

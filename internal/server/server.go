@@ -96,6 +96,11 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	}
 	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind, api.ExportJobKind)
 	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log})
+	// A purge a crash interrupted, and purges made before purges were
+	// stated in the audit log, are stated before any new one runs.
+	if err := s.Archive.Reconcile(context.Background()); err != nil {
+		log.Error("error stating earlier purges; verification will name them", "error", err)
+	}
 	s.Settings.SetRetention(s.applyRetention)
 	apiHandler := api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
 	if opts.ExportDir == "" {

@@ -128,6 +128,12 @@ func ScopeDomains(s Scope) []string {
 	return append(out, s.Exact...)
 }
 
+// notStatement keeps purge statements out of every purge: they bind the
+// bridges of the purges before them (statement.go).
+func (b *sqlBuilder) notStatement() string {
+	return "NOT (source = " + b.arg(StatementSource) + " AND task = " + b.arg(StatementTask) + ")"
+}
+
 // PurgeSQL selects cols of at most limit entries p selects with ids above
 // afterID, in id order, from tables (their union).
 func (d Dialect) PurgeSQL(cols string, p PurgeSpec, afterID int64, limit int, tables ...string) (string, []any) {
@@ -135,7 +141,7 @@ func (d Dialect) PurgeSQL(cols string, p PurgeSpec, afterID int64, limit int, ta
 	parts := make([]string, len(tables))
 	for i, t := range tables {
 		b.start(t, p.Scope, Filter{To: p.Before})
-		b.where = append(b.where, "id > "+b.arg(afterID), "id <= "+b.arg(p.MaxID))
+		b.where = append(b.where, "id > "+b.arg(afterID), "id <= "+b.arg(p.MaxID), b.notStatement())
 		parts[i] = "SELECT * FROM (SELECT " + cols + " FROM " + t + b.whereSQL() + " ORDER BY id LIMIT " + b.arg(limit) + ") AS " + t + "_part"
 	}
 	return "SELECT * FROM (" + strings.Join(parts, " UNION ALL ") + ") AS purge ORDER BY id LIMIT " + b.arg(limit), b.args
@@ -147,7 +153,7 @@ func (d Dialect) PurgeCountSQL(p PurgeSpec, tables ...string) (string, []any) {
 	parts := make([]string, len(tables))
 	for i, t := range tables {
 		b.start(t, p.Scope, Filter{To: p.Before})
-		b.where = append(b.where, "id <= "+b.arg(p.MaxID))
+		b.where = append(b.where, "id <= "+b.arg(p.MaxID), b.notStatement())
 		parts[i] = "(SELECT count(*) FROM " + t + b.whereSQL() + ")"
 	}
 	return "SELECT " + strings.Join(parts, " + "), b.args

@@ -221,11 +221,14 @@ func (s *Store) dropPartition(ctx context.Context, anchorID int64, name string, 
 	if _, err := tx.Exec(ctx, `ALTER TABLE audit_log DETACH PARTITION `+t); err != nil {
 		return 0, false, fmt.Errorf("error detaching partition %s: %w", name, err)
 	}
-	var newer bool
-	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+` WHERE id > $1)`, maxID).Scan(&newer); err != nil {
+	// A partition with an entry newer than the purge, or with a purge
+	// statement (which no purge removes), stays; batches purge the rest.
+	var keep bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+` WHERE id > $1 OR (source = $2 AND task = $3))`,
+		maxID, store.StatementSource, store.StatementTask).Scan(&keep); err != nil {
 		return 0, false, err
 	}
-	if newer {
+	if keep {
 		return 0, false, nil // rolled back: attached again
 	}
 	rows, err := tx.Query(ctx, `SELECT id, prev_hash, hash FROM `+t+` ORDER BY id`)

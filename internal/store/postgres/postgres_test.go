@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,5 +150,59 @@ func TestPartitions(t *testing.T) {
 	}
 	if part != "audit_log_default" {
 		t.Errorf("a 2001 entry is in %s, want audit_log_default", part)
+	}
+}
+
+// TestForgedBridgeIsNamed writes a bridge of a purge that never happened
+// and deletes the entries under it, behind the store's back: verification
+// names the bridge, in the middle of the chain and at its head.
+func TestForgedBridgeIsNamed(t *testing.T) {
+	ctx := context.Background()
+	cases := map[string]struct {
+		sql  []string
+		want string
+	}{
+		"middle": {[]string{`INSERT INTO purge_bridges SELECT id, id, 1, prev_hash, hash FROM audit_log WHERE id = 150`,
+			`DELETE FROM audit_log WHERE id = 150`}, "bridge over entries 150 to 150 (purge anchor 1): its purge anchor does not exist"},
+		"with an anchor": {[]string{`INSERT INTO purge_anchors (id, purged_at, before, domains, count, first_id, last_id, state) VALUES (1, now(), now(), '["*"]', 1, 150, 150, 'done')`,
+			`INSERT INTO purge_bridges SELECT id, id, 1, prev_hash, hash FROM audit_log WHERE id = 150`,
+			`DELETE FROM audit_log WHERE id = 150`}, "bridge over entries 150 to 150 (purge anchor 1): no statement"},
+		"head": {[]string{`INSERT INTO purge_bridges SELECT 296, 300, 1, (SELECT prev_hash FROM audit_log WHERE id = 296), hash FROM audit_log WHERE id = 300`,
+			`DELETE FROM audit_log WHERE id >= 296`}, "bridge over entries 296 to 300"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			url := pgtest.Schema(t)
+			st, err := postgres.Open(ctx, url, postgres.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			es := make([]audit.Entry, 300)
+			for i := range es {
+				es[i] = audit.Entry{Timestamp: time.Unix(int64(1e9+i), 0).UTC(), UserName: "u", Domain: "Global", Application: "REST",
+					Task: "Login", Result: audit.ResultSuccess, Source: "t"}
+			}
+			if _, err := st.Append(ctx, es); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := store.VerifyChain(ctx, st); err != nil {
+				t.Fatal(err)
+			}
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			for _, q := range tc.sql {
+				if _, err := conn.Exec(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			_, _, err = store.VerifyChain(ctx, st)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("VerifyChain = %v, want an error naming %q", err, tc.want)
+			}
+		})
 	}
 }

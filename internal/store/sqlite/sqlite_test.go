@@ -123,6 +123,15 @@ func TestTamperingIsNamed(t *testing.T) {
 		"removed":      {`DELETE FROM audit_log WHERE id = 5`, "entry 6"},
 		"inserted":     {`INSERT INTO audit_log SELECT 1000, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, NULL, prev_hash, hash, config_digest FROM audit_log WHERE id = 3`, "entry 1000"},
 		"last removed": {`DELETE FROM audit_log WHERE id = 300`, "chain head is 300"},
+		// A bridge of a purge that never happened, over entries then
+		// deleted: no hash needs recomputing, the chain stays whole.
+		"forged bridge": {`INSERT INTO purge_bridges SELECT id, id, 1, prev_hash, hash FROM audit_log WHERE id = 150;
+			DELETE FROM audit_log WHERE id = 150`, "bridge over entries 150 to 150 (purge anchor 1): its purge anchor does not exist"},
+		"forged bridge and anchor": {`INSERT INTO purge_anchors (id, purged_at, before, domains, count, first_id, last_id, state) VALUES (1, 0, 0, '["*"]', 1, 150, 150, 'done');
+			INSERT INTO purge_bridges SELECT id, id, 1, prev_hash, hash FROM audit_log WHERE id = 150;
+			DELETE FROM audit_log WHERE id = 150`, "bridge over entries 150 to 150 (purge anchor 1): no statement"},
+		"forged bridge at the head": {`INSERT INTO purge_bridges SELECT 296, 300, 1, (SELECT prev_hash FROM audit_log WHERE id = 296), hash FROM audit_log WHERE id = 300;
+			DELETE FROM audit_log WHERE id >= 296`, "bridge over entries 296 to 300"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

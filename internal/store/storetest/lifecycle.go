@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +36,32 @@ func lifecycleEntries(t *testing.T, st store.Store) []int64 {
 	return append(ids, mustAppend(t, st, es[20:]...)...)
 }
 
+// statement is the audit entry of a purge statement, as the archive
+// service records it.
+func statement(t *testing.T, s store.Statement) audit.Entry {
+	t.Helper()
+	b, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry("logbook", store.StatementTask, base.Add(-time.Hour))
+	e.Application, e.Source, e.AffectedObjectDetail = "Logbook", store.StatementSource, string(b)
+	return e
+}
+
+// stateEnd records the end statement of a purge: its bridges' tally.
+func stateEnd(t *testing.T, st store.Store, anchorID int64) {
+	t.Helper()
+	bs, err := st.AnchorBridges(context.Background(), anchorID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally := store.TallyOf(bs)
+	mustAppend(t, st, statement(t, store.Statement{Kind: store.StatementEnd, AnchorID: anchorID, Tally: &tally}))
+}
+
+// purgeAll purges what p selects as the archive service does: a begin
+// statement, the batches, the end statement (two entries added).
 func purgeAll(t *testing.T, st store.Store, p store.PurgeSpec, batch int) (store.Anchor, int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -41,6 +69,11 @@ func purgeAll(t *testing.T, st store.Store, p store.PurgeSpec, batch int) (store
 	if err != nil {
 		t.Fatal(err)
 	}
+	matched, err := st.CountPurge(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, st, statement(t, store.Statement{Kind: store.StatementBegin, AnchorID: a.ID, MaxID: p.MaxID, Matched: matched}))
 	var total int64
 	for {
 		n, err := st.PurgeBatch(ctx, a.ID, p, batch)
@@ -55,6 +88,7 @@ func purgeAll(t *testing.T, st store.Store, p store.PurgeSpec, batch int) (store
 	if err := st.FinishPurge(ctx, a.ID, store.PurgeDone, ""); err != nil {
 		t.Fatal(err)
 	}
+	stateEnd(t, st, a.ID)
 	return a, total
 }
 
@@ -96,10 +130,10 @@ func testPurgePrefix(t *testing.T, st store.Store) {
 	if page, err := st.List(ctx, store.AllDomains, store.Query{Filter: store.Filter{Object: []store.ObjectRef{{Type: "Device", Name: "mx"}}}, Sort: store.Sort{Field: store.SortID}, Limit: 100}); err != nil || len(page.Entries) != 20 {
 		t.Errorf("object index lists %d entries after the purge, want 20 (%v)", len(page.Entries), err)
 	}
-	verify(t, st, 20)
+	verify(t, st, 22) // with the purge's two statements
 	// The chain goes on after a purge.
 	mustAppend(t, st, entry("u", "Logout", base.Add(time.Hour)))
-	verify(t, st, 21)
+	verify(t, st, 23)
 }
 
 // testPurgeDomain purges one domain out of the middle of the chain: the
@@ -122,16 +156,17 @@ func testPurgeDomain(t *testing.T, st store.Store) {
 			t.Fatalf("APAC entry %d: %v", id, err)
 		}
 	}
-	verify(t, st, 15)
+	verify(t, st, 17)
 	// A second purge (the rest, some of it already gone) still verifies,
-	// up to the chain head with nothing left.
-	_, n = purgeAll(t, st, store.PurgeSpec{Scope: store.AllDomains, Before: base.Add(time.Hour), MaxID: head}, 7)
+	// up to the last entry with only the statements left: no purge
+	// removes a statement.
+	_, n = purgeAll(t, st, store.PurgeSpec{Scope: store.AllDomains, Before: base.Add(time.Hour), MaxID: head + 2}, 7)
 	if n != 15 {
 		t.Fatalf("second purge removed %d, want 15", n)
 	}
-	verify(t, st, 0)
+	verify(t, st, 4)
 	mustAppend(t, st, entry("u", "Logout", base.Add(2*time.Hour)))
-	verify(t, st, 1)
+	verify(t, st, 5)
 }
 
 // testPurgeScope: a purge never deletes what its scope does not allow,
@@ -153,7 +188,89 @@ func testPurgeScope(t *testing.T, st store.Store) {
 	if _, n := purgeAll(t, st, capped, 10); n != 5 {
 		t.Fatalf("purge up to id %d removed %d, want 5", ids[4], n)
 	}
-	verify(t, st, 25)
+	verify(t, st, 29)
+}
+
+// Forged bridges: entries removed through the store without the
+// statements a purge records, as someone who writes the database could.
+// Verification fails and names the bridge.
+
+// silentPurge removes what p selects under anchorID (0: a new anchor),
+// recording no statement.
+func silentPurge(t *testing.T, st store.Store, anchorID int64, p store.PurgeSpec) {
+	t.Helper()
+	ctx := context.Background()
+	if anchorID == 0 {
+		a, err := st.BeginPurge(ctx, store.Anchor{Before: p.Before, Domains: store.ScopeDomains(p.Scope)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		anchorID = a.ID
+		defer st.FinishPurge(ctx, a.ID, store.PurgeDone, "")
+	}
+	if n, err := st.PurgeBatch(ctx, anchorID, p, 100); err != nil || n == 0 {
+		t.Fatalf("PurgeBatch = %d, %v", n, err)
+	}
+}
+
+func mustFailVerify(t *testing.T, st store.Store, want ...string) {
+	t.Helper()
+	_, _, err := store.VerifyChain(context.Background(), st)
+	if err == nil {
+		t.Fatalf("VerifyChain passed; want an error naming %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Fatalf("VerifyChain = %v; want it to name %q", err, w)
+		}
+	}
+}
+
+// forgeryBase makes 30 entries and purges the first two properly.
+func forgeryBase(t *testing.T, st store.Store) (ids []int64, real store.Anchor) {
+	ids = lifecycleEntries(t, st)
+	head, _, _ := st.Head(context.Background())
+	real, n := purgeAll(t, st, store.PurgeSpec{Scope: store.AllDomains, Before: base.Add(2 * time.Minute), MaxID: head}, 10)
+	if n != 2 {
+		t.Fatalf("purged %d, want 2", n)
+	}
+	verify(t, st, 30)
+	return ids, real
+}
+
+// testForgedBridgeMiddle: one entry from the middle, with a bridge and an
+// anchor of its own.
+func testForgedBridgeMiddle(t *testing.T, st store.Store) {
+	ids, _ := forgeryBase(t, st)
+	silentPurge(t, st, 0, store.PurgeSpec{Scope: store.Scope{Domains: []string{"Global/APAC"}}, Before: base.Add(4 * time.Minute), MaxID: ids[29]})
+	mustFailVerify(t, st, fmt.Sprintf("bridge over entries %d to %d", ids[3], ids[3]), "no statement", "forged")
+}
+
+// testForgedBridgeTail: the newest entries, so the bridge ends at the
+// chain head and no later entry's prev_hash shows the gap.
+func testForgedBridgeTail(t *testing.T, st store.Store) {
+	forgeryBase(t, st)
+	var tail []audit.Entry
+	for i := range 3 {
+		e := entry("u", "Logout", base.Add(time.Duration(40+i)*time.Minute))
+		e.Domain = "Global/Tail"
+		tail = append(tail, e)
+	}
+	tids := mustAppend(t, st, tail...)
+	head, _, _ := st.Head(context.Background())
+	if head != tids[2] {
+		t.Fatalf("head %d, want %d", head, tids[2])
+	}
+	silentPurge(t, st, 0, store.PurgeSpec{Scope: store.Scope{Domains: []string{"Global/Tail"}}, Before: base.Add(time.Hour), MaxID: head})
+	mustFailVerify(t, st, fmt.Sprintf("bridge over entries %d to %d", tids[0], tids[2]), "no statement")
+}
+
+// testForgedBridgeInStatedPurge: one more entry removed under the anchor
+// of a purge that was stated: its tally no longer matches.
+func testForgedBridgeInStatedPurge(t *testing.T, st store.Store) {
+	ids, real := forgeryBase(t, st)
+	silentPurge(t, st, real.ID, store.PurgeSpec{Scope: store.Scope{Domains: []string{"Global/APAC"}}, Before: base.Add(4 * time.Minute), MaxID: ids[29]})
+	mustFailVerify(t, st, fmt.Sprintf("purge anchor %d", real.ID), "3 entries in 2 runs", "records 2 in 1 runs", "forged, altered or removed")
 }
 
 func testSettingsAndParams(t *testing.T, st store.Store) {

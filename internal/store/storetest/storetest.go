@@ -48,7 +48,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"SavedSearches", testSavedSearches},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
-		{"PurgePrefix", testPurgePrefix}, {"PurgeDomain", testPurgeDomain}, {"PurgeWords", testPurgeWords}, {"PurgeScope", testPurgeScope}, {"SettingsAndParams", testSettingsAndParams},
+		{"PurgePrefix", testPurgePrefix}, {"PurgeDomain", testPurgeDomain}, {"PurgeWords", testPurgeWords}, {"PurgeScope", testPurgeScope}, {"ForgedBridgeMiddle", testForgedBridgeMiddle}, {"ForgedBridgeTail", testForgedBridgeTail}, {"ForgedBridgeInStatedPurge", testForgedBridgeInStatedPurge}, {"SettingsAndParams", testSettingsAndParams},
 		{"Forwarding", testForwarding},
 	}
 	for _, tc := range tests {
