@@ -169,6 +169,16 @@ func ParseJobQuery(v url.Values) (store.JobQuery, error) {
 		}
 	}
 	q.Filter.Owner = splitValues(v["owner"])
+	// Each value is a condition of the SQL: unbounded, a long URL of
+	// job_type prefixes made an OR deeper than SQLite takes (500).
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"state", len(q.Filter.State)}, {"job_type", len(q.Filter.JobType)}, {"owner", len(q.Filter.Owner)}} {
+		if c.n > maxFilterValues {
+			return q, badRequest(c.name, "has more than 50 values")
+		}
+	}
 	q.Filter.NamePrefix = v.Get("name")
 	var err error
 	for _, p := range []struct {

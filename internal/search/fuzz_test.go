@@ -27,6 +27,13 @@ func FuzzParse(f *testing.F) {
 		"user:" + strings.Repeat("u", 129) + " domain:" + strings.Repeat("d", 513),
 		"object:D:" + strings.Repeat("n", 256),
 		"ip:" + strings.Repeat("1::2:3:4:5:6:7,", 40) + "1::2",
+		// Issue 13: one term of 1,000 words, which SQLite refused as too
+		// deep an expression; and the query-wide limits of words, values
+		// and network prefixes.
+		strings.Repeat("x*q=", 500),
+		strings.Repeat("a-b-c-d-e-f-g-h ", MaxQueryWords/8+1),
+		strings.Repeat("id:"+strings.Repeat("1,", MaxValues-1)+"1 ", MaxQueryValues/MaxValues+1),
+		"ip:10.0.0.0/9,11.0.0.0/9 -ip:12.0.0.0/25",
 	} {
 		f.Add(s)
 	}

@@ -32,6 +32,7 @@ func Parse(q string, now time.Time, loc *time.Location) (Query, error) {
 	}
 	p := parser{scanner: scanner{src: q}, now: now.Round(0), loc: loc}
 	var out Query
+	var size querySize
 	for n := 0; ; n++ {
 		p.skipSpace()
 		if p.atEnd() {
@@ -54,6 +55,9 @@ func Parse(q string, now time.Time, loc *time.Location) (Query, error) {
 			if err != nil {
 				return Query{}, err
 			}
+			if err := size.addTerm(t, namePos); err != nil {
+				return Query{}, err
+			}
 			t.Negate = negate
 			out.Terms = append(out.Terms, t)
 			continue
@@ -62,9 +66,65 @@ func Parse(q string, now time.Time, loc *time.Location) (Query, error) {
 		if err != nil {
 			return Query{}, err
 		}
+		if err := size.addWord(w, namePos); err != nil {
+			return Query{}, err
+		}
 		w.Negate = negate
 		out.Words = append(out.Words, w)
 	}
+}
+
+// querySize counts what the query-wide limits bound, term by term.
+type querySize struct {
+	values, words, prefixes int
+}
+
+// addTerm counts the values of the field term at pos.
+func (s *querySize) addTerm(t Term, pos int) error {
+	s.values += len(t.Values)
+	if s.values > MaxQueryValues {
+		return &SyntaxError{Pos: pos, Msg: fmt.Sprintf("expected at most %d values in all field terms together; this term brings them to %d",
+			MaxQueryValues, s.values)}
+	}
+	for _, v := range t.Values {
+		if v.Prefix4CIDR.IsValid() {
+			s.prefixes += NetworkPrefixes(v.Prefix4CIDR)
+		}
+	}
+	if s.prefixes > MaxNetworkPrefixes {
+		return &SyntaxError{Pos: pos, Msg: fmt.Sprintf("expected IPv4 networks that make at most %d address prefixes together; "+
+			"this term brings them to %d (a network on a /8, /16 or /24 boundary makes one, 10.0.0.0/9 makes 128)",
+			MaxNetworkPrefixes, s.prefixes)}
+	}
+	return nil
+}
+
+// addWord counts the words of the free word or phrase at pos.
+func (s *querySize) addWord(w Word, pos int) error {
+	n := len(audit.SplitWords(w.Text))
+	if n > MaxTermWords {
+		return &SyntaxError{Pos: pos, Msg: fmt.Sprintf("expected at most %d words in one term; this one has %d "+
+			"(a word is a run of letters or digits)", MaxTermWords, n)}
+	}
+	s.words += n
+	if s.words > MaxQueryWords {
+		return &SyntaxError{Pos: pos, Msg: fmt.Sprintf("expected at most %d words in all terms together; this term brings them to %d",
+			MaxQueryWords, s.words)}
+	}
+	return nil
+}
+
+// NetworkPrefixes is how many text prefixes an IPv4 network compiles to:
+// Logbook stores addresses as text, and a network is the addresses that
+// begin with one of the dotted prefixes that cover it exactly ("172.16."
+// for 172.16.0.0/16, "10.0." to "10.127." for 10.0.0.0/9). An IPv6
+// network is one range of the stores' address index.
+func NetworkPrefixes(p netip.Prefix) int {
+	if !p.Addr().Is4() || p.Bits() <= 0 {
+		return 1
+	}
+	aligned := (p.Bits() + 7) / 8 * 8
+	return 1 << (aligned - p.Bits())
 }
 
 // parser reads terms with the context values need.

@@ -203,6 +203,11 @@ func TestParse(t *testing.T) {
 		{"50 values", "id:" + values("1", 50), terms(term(FieldID, repeatValues(num(1), 50)...))},
 		{"2000 bytes", strings.Repeat("a", 2000), words(word(strings.Repeat("a", 2000)))},
 		{"128-byte user", "user:" + strings.Repeat("u", 128), terms(term(FieldUserName, text(strings.Repeat("u", 128))))},
+		{"16 words in a term", strings.Repeat("x*", 15) + "x", words(word(strings.Repeat("x*", 15) + "x"))},
+		{"64 words", repeat(`"a b c d e f g h i j k l m n o p"`, 4), words(repeatWords(phrase("a b c d e f g h i j k l m n o p"), 4)...)},
+		{"200 values", repeat("id:"+values("1", 50), 4), terms(repeatTerms(term(FieldID, repeatValues(num(1), 50)...), 4)...)},
+		{"256 network prefixes", "ip:10.0.0.0/9 -ip:10.128.0.0/10,10.192.0.0/10", terms(
+			term(FieldUserIP, cidr("10.0.0.0/9")), not(term(FieldUserIP, cidr("10.128.0.0/10"), cidr("10.192.0.0/10"))))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -222,6 +227,14 @@ func repeatWords(w Word, n int) []Word {
 	out := make([]Word, n)
 	for i := range out {
 		out[i] = w
+	}
+	return out
+}
+
+func repeatTerms(t Term, n int) []Term {
+	out := make([]Term, n)
+	for i := range out {
+		out[i] = t
 	}
 	return out
 }
@@ -306,6 +319,17 @@ func TestParseErrors(t *testing.T) {
 		{"too long", strings.Repeat("a", 2001), 2000, "expected at most 2000 bytes of query, not 2001"},
 		{"too many terms", repeat("a", 51), 100, "expected at most 50 terms"},
 		{"too many values", "result:" + values("Success", 51), 7 + 50*8, `expected at most 50 values for "result:"`},
+		{"too many words in a term", strings.Repeat("x*q=", 500), 0,
+			"expected at most 16 words in one term; this one has 1000 (a word is a run of letters or digits)"},
+		{"too many words in a negated phrase", `ntp -"a b c d e f g h i j k l m n o p q"`, 5,
+			"expected at most 16 words in one term; this one has 17 (a word is a run of letters or digits)"},
+		{"too many words", repeat("a-b-c-d-e-f-g-h", 9), 8 * 16,
+			"expected at most 64 words in all terms together; this term brings them to 72"},
+		{"too many values", repeat("id:"+values("1", 50), 5), 4 * 103,
+			"expected at most 200 values in all field terms together; this term brings them to 250"},
+		{"too many network prefixes", "ip:10.0.0.0/9,11.0.0.0/8 -ip:12.0.0.0/17", 26,
+			"expected IPv4 networks that make at most 256 address prefixes together; this term brings them to 257 " +
+				"(a network on a /8, /16 or /24 boundary makes one, 10.0.0.0/9 makes 128)"},
 		{"invalid utf-8", "user:a\xffb", 6, "expected UTF-8 text"},
 		{"control character", "user:a\x00", 6, "expected printable text, not the control character U+0000"},
 		{"escape character", "\x1b[31m", 0, "expected printable text, not the control character U+001B"},
@@ -324,6 +348,20 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})
+	}
+}
+
+// TestNetworkPrefixes checks the count of prefixes an IPv4 network
+// compiles to at every length.
+func TestNetworkPrefixes(t *testing.T) {
+	for bits, want := range map[int]int{0: 1, 1: 128, 7: 2, 8: 1, 9: 128, 15: 2, 16: 1, 23: 2, 24: 1, 25: 128, 31: 2, 32: 1} {
+		p := netip.PrefixFrom(netip.MustParseAddr("10.0.0.0"), bits).Masked()
+		if got := NetworkPrefixes(p); got != want {
+			t.Errorf("NetworkPrefixes(%s) = %d, want %d", p, got, want)
+		}
+	}
+	if got := NetworkPrefixes(netip.MustParsePrefix("2001:db8::/33")); got != 1 {
+		t.Errorf("NetworkPrefixes of an IPv6 network = %d, want 1", got)
 	}
 }
 

@@ -29,11 +29,35 @@ import (
 )
 
 // Limits on one query. They bound what parsing and the compiled SQL can
-// cost however hostile the text.
+// cost however hostile the text: within them every query compiles to SQL
+// that both engines accept (SQLite refuses expressions deeper than 1,000
+// and more than 32,766 parameters) and plan in tens of milliseconds (a
+// query at all of them at once: about 60 ms a read on SQLite, most of it
+// planning). The language has no nesting, so length, terms, values and
+// words are the whole of a query's size.
+//
+// A free word costs one condition per word it holds (its runs of letters
+// and digits, as audit.SplitWords finds them), wherever the engine checks
+// words row by row, all of them joined by AND: 'x*q=' repeated 500 times
+// is one term of 1,000 words, which SQLite refused as an expression tree
+// too deep. An IPv4 network not on an octet boundary compiles to one text
+// prefix per value of its partial octet (10.0.0.0/9 to 128 of them, joined
+// by OR); IPv6 networks and other values compile to one condition each.
 const (
 	MaxQueryBytes = 2000 // bytes of query text
 	MaxTerms      = 50   // field terms and free words together
 	MaxValues     = 50   // comma-separated values in one field term
+	// MaxQueryValues bounds the values of all field terms together, four
+	// full terms; 2,000 bytes would hold a thousand (id:1,2,3,...).
+	MaxQueryValues = 200
+	// MaxTermWords bounds the words of one free word or phrase; a phrase
+	// copied from a description rarely holds more than a dozen.
+	MaxTermWords = 16
+	// MaxQueryWords bounds the words of all free words together.
+	MaxQueryWords = 64
+	// MaxNetworkPrefixes bounds the text prefixes the IPv4 networks of a
+	// query compile to, together: two networks such as 10.0.0.0/9.
+	MaxNetworkPrefixes = 256
 )
 
 // Field is the canonical name of a searchable field; it is the column name

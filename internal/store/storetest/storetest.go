@@ -45,6 +45,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ObjectIndex", testObjectIndex},
 		{"StatsAndHistogram", testStats},
 		{"Search", testSearch},
+		{"SearchAtLimits", testSearchAtLimits},
 		{"SavedSearches", testSavedSearches},
 		{"Accounts", testAccounts},
 		{"Jobs", testJobs},
