@@ -472,7 +472,7 @@ func reloadStatus(p *browserPage) int {
 
 func listTokens(t *testing.T, f *servertest.Fixture) []auth.TokenView {
 	t.Helper()
-	ts, err := f.Server.Auth.ListTokens(context.Background())
+	ts, err := f.Server.Auth.ListTokens(context.Background(), auth.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}

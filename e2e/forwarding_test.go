@@ -270,10 +270,12 @@ func testForwardingExactlyOnce(t *testing.T, useTLS bool) {
 		time.Sleep(time.Duration(500+rand.IntN(1000)) * time.Millisecond)
 		rcv.stop(t)
 		// While the receiver is down, /readyz stays 200 and names the
-		// failing destination.
+		// failing destination to an administrator.
 		deadline := time.Now().Add(10 * time.Second)
 		for time.Now().Before(deadline) && !sawFailing {
-			resp, err := http.Get(base + "/readyz")
+			req, _ := http.NewRequest(http.MethodGet, base+"/readyz", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
 				b, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()

@@ -100,6 +100,38 @@ func (t *Tree) CanWrite(assigned []string, d string) bool {
 	return false
 }
 
+// Manages reports whether a subject assigned these domains may see and
+// manage an object that reaches reach (see Reach): list it, change it,
+// revoke or delete it. It is the one rule of every management listing
+// and change (users, domains, tokens, forwarding criteria, purges, jobs):
+// the object must lie wholly inside what the subject reads, Scope
+// (assigned). A domain the object reaches with everything below it (a
+// token's or a user's domain, a domain itself, a purge's domain) must be
+// one of the subject's domains or below one; parent read access does not
+// stretch to it, because it lets a child domain read its parent's own
+// entries, not manage the parent's objects. A domain the object reaches
+// alone (store.Scope.Exact: the parent a forwarding criterion or a job of
+// a parent-read domain sees) needs only to be readable. So an object
+// bound to Global, to every domain, or to a peer as well as to one of the
+// subject's domains is beyond a subject of Global/EMEA, and a subject of
+// Global manages everything. The store filters the listings of users,
+// domains and tokens with the same rule in SQL (store.Dialect.WithinSQL).
+func (t *Tree) Manages(assigned []string, reach store.Scope) bool {
+	return t.Scope(assigned).Covers(reach)
+}
+
+// Reach is what an object bound to these domains reaches for Manages:
+// each of them with everything below it. Global or the mark of every
+// domain (store.AllDomainsMark, in purge anchors) reaches all, and so does
+// an object bound to no domain, so that only a subject of Global manages
+// it: a missing binding must not make an object everybody's.
+func Reach(domains []string) store.Scope {
+	if len(domains) == 0 || slices.Contains(domains, audit.RootDomain) || slices.Contains(domains, store.AllDomainsMark) {
+		return store.AllDomains
+	}
+	return store.Scope{Domains: domains}
+}
+
 // Parent returns the parent path of domain d ("" for Global, which has
 // none).
 func Parent(d string) string {

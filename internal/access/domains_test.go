@@ -232,3 +232,35 @@ func TestCheckNewDomain(t *testing.T) {
 		}
 	}
 }
+
+func TestTreeManages(t *testing.T) {
+	tr := testTree()
+	tests := []struct {
+		name     string
+		assigned []string
+		reach    store.Scope
+		want     bool
+	}{
+		{"Global manages all", []string{"Global"}, store.AllDomains, true},
+		{"Global manages a subtree", []string{"Global"}, Reach([]string{"Global/APAC"}), true},
+		{"a subtree manages itself", []string{"Global/EMEA"}, Reach([]string{"Global/EMEA"}), true},
+		{"a subtree manages below", []string{"Global/EMEA"}, Reach([]string{"Global/EMEA/Berlin/DC1", "Global/EMEA/Paris"}), true},
+		{"not Global", []string{"Global/EMEA"}, Reach([]string{"Global"}), false},
+		{"not every domain", []string{"Global/EMEA"}, Reach([]string{store.AllDomainsMark}), false},
+		{"not a peer", []string{"Global/EMEA"}, Reach([]string{"Global/APAC"}), false},
+		{"not a peer named alike", []string{"Global/EMEA"}, Reach([]string{"Global/EMEA West"}), false},
+		{"not one domain beyond", []string{"Global/EMEA"}, Reach([]string{"Global/EMEA", "Global/APAC"}), false},
+		{"not an object bound to nothing", []string{"Global/EMEA"}, Reach(nil), false},
+		{"parent read does not manage the parent's subtree", []string{"Global/EMEA/Paris"}, Reach([]string{"Global/EMEA"}), false},
+		{"parent read covers the parent alone", []string{"Global/EMEA/Paris"},
+			store.Scope{Domains: []string{"Global/EMEA/Paris"}, Exact: []string{"Global/EMEA"}}, true},
+		{"no sibling alone", []string{"Global/EMEA/Paris"}, store.Scope{Exact: []string{"Global/EMEA/Berlin"}}, false},
+		{"a stale assignment manages nothing", []string{"Global/Gone"}, Reach([]string{"Global/Gone"}), false},
+		{"nothing assigned manages nothing", nil, Reach([]string{"Global/EMEA"}), false},
+	}
+	for _, tc := range tests {
+		if got := tr.Manages(tc.assigned, tc.reach); got != tc.want {
+			t.Errorf("%s: Manages(%q, %+v) = %v, want %v", tc.name, tc.assigned, tc.reach, got, tc.want)
+		}
+	}
+}

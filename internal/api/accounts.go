@@ -10,8 +10,12 @@ import (
 	"github.com/logbookhq/logbook/internal/store"
 )
 
-// decodeBody reads a JSON object into v, refusing unknown fields.
+// decodeBody reads a JSON object into v, refusing unknown fields and
+// bodies that do not say they are JSON (requireJSON).
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -93,7 +97,7 @@ func (h *Handler) createDomain(w http.ResponseWriter, r *http.Request) (any, err
 }
 
 func (h *Handler) listDomains(w http.ResponseWriter, r *http.Request) (any, error) {
-	ds, err := h.auth.ListDomains(r.Context())
+	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
 	return map[string]any{"domains": ds}, err
 }
 
@@ -111,7 +115,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) (any, error) {
-	ts, err := h.auth.ListTokens(r.Context())
+	ts, err := h.auth.ListTokens(r.Context(), auth.FromContext(r.Context()).Actor())
 	return map[string]any{"tokens": ts}, err
 }
 

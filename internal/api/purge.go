@@ -73,7 +73,7 @@ func (l *Lifecycle) listPurges(w http.ResponseWriter, r *http.Request) (any, err
 		}
 		limit = n
 	}
-	as, err := l.archive.Anchors(r.Context(), limit)
+	as, err := l.archive.Anchors(r.Context(), auth.FromContext(r.Context()), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"mime"
 	"net/http"
 
 	"github.com/logbookhq/logbook/internal/audit"
@@ -78,6 +79,19 @@ func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
 		}
 		writeJSON(w, status, v)
 	}
+}
+
+// requireJSON refuses a body whose Content-Type is not application/json
+// (415). A browser sends text/plain, form encodings or no type at all
+// across sites without asking the server first (CORS "simple requests");
+// it never sends application/json so. Demanding it keeps a forged write
+// from reaching a JSON handler even if the cross-origin checks before it
+// fail.
+func requireJSON(r *http.Request) error {
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		return &Error{Status: http.StatusUnsupportedMediaType, Message: "Content-Type must be application/json"}
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -80,9 +80,35 @@ func New(st store.Store, rec Recorder, jobs *job.Service, opts Options) *Service
 // Dir is the local archive directory.
 func (s *Service) Dir() string { return s.opts.Dir }
 
-// Anchors lists the most recent purges.
-func (s *Service) Anchors(ctx context.Context, limit int) ([]store.Anchor, error) {
-	return s.st.Anchors(ctx, limit)
+// maxScopedAnchors bounds how many of the newest anchors a caller who does
+// not manage every domain has picked from. A purge leaves one anchor, so
+// this is years of daily purges.
+const maxScopedAnchors = 10000
+
+// Anchors lists at most limit of the most recent purges that req's caller
+// manages (access.Tree.Manages): those whose every domain, with all below
+// it, is within the caller's, so that a purge of Global, of every domain
+// or of a peer is not shown to an administrator of Global/EMEA. The store
+// lists anchors newest first without a scope, so the pick is made here
+// from the newest maxScopedAnchors.
+func (s *Service) Anchors(ctx context.Context, req auth.Request, limit int) ([]store.Anchor, error) {
+	if req.Scope.All {
+		return s.st.Anchors(ctx, limit)
+	}
+	as, err := s.st.Anchors(ctx, max(limit, maxScopedAnchors))
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Anchor{}
+	for _, a := range as {
+		if len(out) == limit {
+			break
+		}
+		if req.Scope.Covers(access.Reach(a.Domains)) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // Schedule checks a request and creates its job: now, at a start time or

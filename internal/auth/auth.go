@@ -94,7 +94,7 @@ func New(ctx context.Context, st store.Store, rec Submitter, log *slog.Logger, o
 }
 
 func (s *Service) reloadTree(ctx context.Context) error {
-	ds, err := s.st.ListDomains(ctx)
+	ds, err := s.st.ListDomains(ctx, store.AllDomains)
 	if err != nil {
 		return fmt.Errorf("error loading domains: %w", err)
 	}

@@ -39,19 +39,48 @@ type Actor struct {
 	Subject access.Subject
 }
 
+// ManageScope is the part of the domain tree by manages, for the store
+// to filter listings with: everything for Logbook itself (the zero
+// Subject), else what by's domains read. Manages(by, reach) is
+// ManageScope(by).Covers(reach).
+func (s *Service) ManageScope(by Actor) store.Scope {
+	if by.Subject.Kind == "" {
+		return store.AllDomains
+	}
+	return s.Tree().Scope(by.Subject.Domains)
+}
+
+// Manages reports whether by may see and manage an object that reaches
+// reach: Logbook itself manages everything, anyone else what
+// access.Tree.Manages allows their domains, whatever their roles (a Super
+// Administrator of Global/EMEA manages Global/EMEA). Every listing and
+// change of users, domains and tokens goes through it, so that what a
+// listing leaves out is exactly what a change answers as missing or
+// refuses.
+func (s *Service) Manages(by Actor, reach store.Scope) bool {
+	return by.Subject.Kind == "" || s.Tree().Manages(by.Subject.Domains, reach)
+}
+
+// mayGiveSuperAdmin reports whether by may give (and so see and change
+// holders of) the super-admin role: Logbook itself, a Super
+// Administrator, or an admin token of Global.
+func (s *Service) mayGiveSuperAdmin(by Actor) bool {
+	return by.Subject.Kind == "" || slices.Contains(by.Subject.Roles, access.RoleSuperAdmin) ||
+		by.Subject.Kind == access.KindToken && slices.Contains(by.Subject.Scopes, access.ScopeAdmin) && s.Manages(by, store.AllDomains)
+}
+
 // limitedBy reports why actor may not give roles or domains, or "".
 func (s *Service) limitedBy(by Actor, roles, domains []string) []FieldError {
-	if by.Subject.Kind == "" || slices.Contains(by.Subject.Roles, access.RoleSuperAdmin) || slices.Contains(by.Subject.Scopes, access.ScopeAdmin) && by.Subject.Kind == access.KindToken && s.Tree().CanWrite(by.Subject.Domains, audit.RootDomain) {
-		return nil
-	}
 	var errs []FieldError
-	for _, r := range roles {
-		if access.Role(r) == access.RoleSuperAdmin {
-			errs = append(errs, FieldError{Field: "roles", Reason: "only a Super Administrator may give the super-admin role"})
+	if !s.mayGiveSuperAdmin(by) {
+		for _, r := range roles {
+			if access.Role(r) == access.RoleSuperAdmin {
+				errs = append(errs, FieldError{Field: "roles", Reason: "only a Super Administrator may give the super-admin role"})
+			}
 		}
 	}
 	for _, d := range domains {
-		if !s.Tree().CanWrite(by.Subject.Domains, d) {
+		if !s.Manages(by, access.Reach([]string{d})) {
 			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q is outside your domains", d)})
 		}
 	}
@@ -149,21 +178,27 @@ func (s *Service) CreateUser(ctx context.Context, by Actor, nu NewUser) (UserVie
 		Detail: map[string]any{"after": map[string]any{"roles": u.Roles, "domains": u.Domains}}})
 }
 
-// ListUsers returns the users within the actor's reach: all of them for
-// an unrestricted actor, else those whose roles and domains the actor
-// could have given.
+// ListUsers returns the users the actor manages: those whose every
+// domain is within the actor's (Manages; the store filters by it), and
+// Super Administrators only to those who may give that role. They are
+// the users the actor could have created and may change.
 func (s *Service) ListUsers(ctx context.Context, by Actor) ([]UserView, error) {
-	us, err := s.st.ListUsers(ctx)
+	us, err := s.st.ListUsers(ctx, s.ManageScope(by))
 	if err != nil {
 		return nil, err
 	}
 	out := make([]UserView, 0, len(us))
 	for _, u := range us {
-		if len(s.limitedBy(by, u.Roles, u.Domains)) == 0 {
+		if s.managesUser(by, u) {
 			out = append(out, viewOf(u))
 		}
 	}
 	return out, nil
+}
+
+// managesUser reports whether by may see and change user u.
+func (s *Service) managesUser(by Actor, u store.User) bool {
+	return s.Manages(by, access.Reach(u.Domains)) && len(s.limitedBy(by, u.Roles, nil)) == 0
 }
 
 // UserChange is a change to a user; nil fields stay as they are.
@@ -275,7 +310,7 @@ func (s *Service) checkUserReach(ctx context.Context, by Actor, name string) err
 	if err != nil {
 		return err
 	}
-	if errs := s.limitedBy(by, u.Roles, u.Domains); len(errs) > 0 {
+	if !s.managesUser(by, u) {
 		return invalid("name", fmt.Sprintf("user %q has roles or domains beyond yours", name))
 	}
 	return nil
@@ -326,15 +361,19 @@ func (s *Service) CreateDomain(ctx context.Context, by Actor, d DomainView) (Dom
 		Detail: map[string]any{"after": d}})
 }
 
-// ListDomains returns every domain.
-func (s *Service) ListDomains(ctx context.Context) ([]DomainView, error) {
-	ds, err := s.st.ListDomains(ctx)
+// ListDomains returns the domains the actor manages: its own and those
+// below them (a domain reaches its subtree; Manages), which are also the
+// domains it may give users and tokens. Parent read access adds none.
+func (s *Service) ListDomains(ctx context.Context, by Actor) ([]DomainView, error) {
+	ds, err := s.st.ListDomains(ctx, s.ManageScope(by))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DomainView, len(ds))
-	for i, d := range ds {
-		out[i] = DomainView{Name: d.Name, ParentRead: d.ParentRead}
+	out := make([]DomainView, 0, len(ds))
+	for _, d := range ds {
+		if s.Manages(by, access.Reach([]string{d.Name})) {
+			out = append(out, DomainView{Name: d.Name, ParentRead: d.ParentRead})
+		}
 	}
 	return out, nil
 }
@@ -388,7 +427,7 @@ func (s *Service) CreateToken(ctx context.Context, by Actor, creator access.Subj
 		switch {
 		case !tree.Exists(d):
 			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q does not exist", d)})
-		case creator.Kind != "" && !tree.CanWrite(creator.Domains, d):
+		case !s.Manages(Actor{Subject: creator}, access.Reach([]string{d})):
 			errs = append(errs, FieldError{Field: "domains", Reason: fmt.Sprintf("domain %q is outside your domains", d)})
 		}
 	}
@@ -413,28 +452,34 @@ func (s *Service) CreateToken(ctx context.Context, by Actor, creator access.Subj
 	return v, nil
 }
 
-// ListTokens returns every token, without secrets.
-func (s *Service) ListTokens(ctx context.Context) ([]TokenView, error) {
-	ts, err := s.st.ListTokens(ctx)
+// ListTokens returns the tokens the actor manages, without secrets: those
+// whose every domain is within the actor's (Manages; the store filters by
+// it). A token's domains are what it reads and writes, so a token of
+// Global, or of a peer domain as well, is beyond an administrator of
+// Global/EMEA whoever created it.
+func (s *Service) ListTokens(ctx context.Context, by Actor) ([]TokenView, error) {
+	ts, err := s.st.ListTokens(ctx, s.ManageScope(by))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]TokenView, len(ts))
-	for i, t := range ts {
-		out[i] = tokenView(t)
+	out := make([]TokenView, 0, len(ts))
+	for _, t := range ts {
+		if s.Manages(by, access.Reach(t.Domains)) {
+			out = append(out, tokenView(t))
+		}
 	}
 	return out, nil
 }
 
-// RevokeToken revokes a token within the actor's domains; a token beyond
-// them is answered as missing.
+// RevokeToken revokes a token the actor manages; any other token is
+// answered as missing, as it is missing from the actor's listing.
 func (s *Service) RevokeToken(ctx context.Context, by Actor, id int64) error {
-	ts, err := s.st.ListTokens(ctx)
+	ts, err := s.st.ListTokens(ctx, s.ManageScope(by))
 	if err != nil {
 		return err
 	}
 	i := slices.IndexFunc(ts, func(t store.Token) bool { return t.ID == id })
-	if i < 0 || len(s.limitedBy(by, nil, ts[i].Domains)) > 0 {
+	if i < 0 || !s.Manages(by, access.Reach(ts[i].Domains)) {
 		return fmt.Errorf("error revoking token %d: %w", id, store.ErrNotFound)
 	}
 	if err := s.st.RevokeToken(ctx, id, s.opts.Now().UTC()); err != nil {

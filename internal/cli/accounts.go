@@ -163,7 +163,7 @@ func newDomainCmd() *cobra.Command {
 		Use: "list", Short: "List domains", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				ds, err := s.ListDomains(cmd.Context())
+				ds, err := s.ListDomains(cmd.Context(), auth.Actor{})
 				for _, d := range ds {
 					extra := ""
 					if d.ParentRead {
@@ -205,7 +205,7 @@ func newTokenCmd() *cobra.Command {
 		Use: "list", Short: "List API tokens", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				ts, err := s.ListTokens(cmd.Context())
+				ts, err := s.ListTokens(cmd.Context(), auth.Actor{})
 				if err != nil {
 					return err
 				}

@@ -117,32 +117,12 @@ func (s *Service) changed() {
 }
 
 // covers reports whether a caller with scope outer may manage a criterion
-// forwarding scope inner: every domain inner sees, outer sees too.
-func covers(outer, inner store.Scope) bool {
-	if outer.All {
-		return true
-	}
-	if inner.All {
-		return false
-	}
-	for _, d := range inner.Domains {
-		ok := false
-		for _, o := range outer.Domains {
-			if d == o || strings.HasPrefix(d, o+"/") {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	for _, d := range inner.Exact {
-		if !outer.Allows(d) {
-			return false
-		}
-	}
-	return true
-}
+// forwarding scope inner: every domain inner sees, outer sees too. A
+// criterion reaches what it forwards, so this is access.Tree.Manages
+// (outer is what the caller's domains read) with the criterion's scope as
+// its reach: an administrator of Global/EMEA neither lists nor changes a
+// criterion of Global, of every domain, or of a peer.
+func covers(outer, inner store.Scope) bool { return outer.Covers(inner) }
 
 // scopeDomains names a scope's domains for the API.
 func scopeDomains(s store.Scope) []string {

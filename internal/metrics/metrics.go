@@ -31,8 +31,12 @@ type Metrics struct {
 }
 
 // ForwardingStatus is what the metrics show of one forwarding criterion.
+// It is labelled by the criterion's id only: /metrics may be served to
+// loopback clients, read tokens of any domain and, with --metrics-public,
+// anyone, while a criterion's name, receiver and last error are for the
+// administrators of its domains (the API, the admin page, /readyz).
 type ForwardingStatus struct {
-	Name         string
+	ID           int64
 	Enabled      bool
 	Backlog      int
 	LastSuccess  time.Time
@@ -186,6 +190,8 @@ func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+// The forwarding gauges; their criterion label is the criterion's id, as
+// in /api/v1/forwarding-criteria/{id}.
 var (
 	fwdBacklog = prometheus.NewDesc("logbook_forwarding_backlog_entries",
 		"Entries a forwarding criterion selects that wait for delivery (counted up to 100000).", []string{"criterion"}, nil)
@@ -233,11 +239,12 @@ func (c *forwardCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	for _, s := range ss {
-		ch <- prometheus.MustNewConstMetric(fwdBacklog, prometheus.GaugeValue, float64(s.Backlog), s.Name)
-		ch <- prometheus.MustNewConstMetric(fwdSuccess, prometheus.GaugeValue, unix(s.LastSuccess), s.Name)
-		ch <- prometheus.MustNewConstMetric(fwdError, prometheus.GaugeValue, unix(s.LastErrorAt), s.Name)
-		ch <- prometheus.MustNewConstMetric(fwdFailing, prometheus.GaugeValue, boolValue(s.Failing), s.Name)
-		ch <- prometheus.MustNewConstMetric(fwdCursor, prometheus.GaugeValue, float64(s.LastDelivery), s.Name)
-		ch <- prometheus.MustNewConstMetric(fwdEnabled, prometheus.GaugeValue, boolValue(s.Enabled), s.Name)
+		id := strconv.FormatInt(s.ID, 10)
+		ch <- prometheus.MustNewConstMetric(fwdBacklog, prometheus.GaugeValue, float64(s.Backlog), id)
+		ch <- prometheus.MustNewConstMetric(fwdSuccess, prometheus.GaugeValue, unix(s.LastSuccess), id)
+		ch <- prometheus.MustNewConstMetric(fwdError, prometheus.GaugeValue, unix(s.LastErrorAt), id)
+		ch <- prometheus.MustNewConstMetric(fwdFailing, prometheus.GaugeValue, boolValue(s.Failing), id)
+		ch <- prometheus.MustNewConstMetric(fwdCursor, prometheus.GaugeValue, float64(s.LastDelivery), id)
+		ch <- prometheus.MustNewConstMetric(fwdEnabled, prometheus.GaugeValue, boolValue(s.Enabled), id)
 	}
 }

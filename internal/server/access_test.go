@@ -167,6 +167,24 @@ func (c *secClient) do(t *testing.T, method, path, body string, hdr ...string) s
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
+	// Writes carry the CSRF token a page's form would: the session's, or
+	// on the sign-in form that of a login cookie (given to the client
+	// here, as GET /login would). hdr may override it.
+	if method != http.MethodGet && method != http.MethodHead {
+		name := server.SessionCookie
+		if p, _, _ := strings.Cut(path, "?"); p == "/login" {
+			name = server.LoginCookie
+			if !slices.ContainsFunc(c.hc.Jar.Cookies(req.URL), func(k *http.Cookie) bool { return k.Name == name }) {
+				secret, _ := access.NewSessionID()
+				c.hc.Jar.SetCookies(req.URL, []*http.Cookie{{Name: name, Value: secret, Path: "/login"}})
+			}
+		}
+		for _, k := range c.hc.Jar.Cookies(req.URL) {
+			if k.Name == name {
+				req.Header.Set(auth.CSRFHeader, auth.CSRFToken(k.Value))
+			}
+		}
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -192,7 +210,7 @@ func (c *secClient) get(t *testing.T, path string) secResp {
 // end, is read whole.
 func (c *secClient) head(t *testing.T, method, path string) secResp {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, nil)
 	if err != nil {
@@ -280,6 +298,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		audit.Entry{UserName: "matrix-seed-bob", Domain: audit.RootDomain, Description: "matrix secret two", JobID: 424242},
 	)
 	e.addUser("matrix-target", []string{"user"}, audit.RootDomain)
+	// Tokens, users, criteria, purges and jobs of Global, Global/EMEA and
+	// Global/APAC, listed at the end by administrators of Global/EMEA.
+	scoped := newScopedWorld(t, e)
 
 	roles := []string{"super-admin", "audit-log-admin", "job-admin", "user-admin", "user"}
 	clients := map[string]*secClient{"anonymous": e.client()}
@@ -380,9 +401,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 
 	// What a refusal must never show: entries, their users and counts,
-	// and the users an administrator would see.
+	// and the users, tokens and other managed objects an administrator
+	// would see, by name.
 	secrets := []string{"matrix-seed-alice", "matrix-seed-bob", "matrix secret", "matrix-target",
 		`data-id="`, `"audit_logs"`, `"total"`, `id="total"`, `"users"`, `"tokens"`, "victim-",
+		"scope-tok-", "scope-usr-", "scope-fwd-", "scope-purge-", "scope-exp-", "scope-saved-",
 		"/audit-logs/" + entryID + "?", "/audit-logs/" + strconv.FormatInt(ids[1], 10) + "?"}
 
 	for _, rt := range routes {
@@ -464,7 +487,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("entries ingested by %s: %d, want %d", s, n, want)
 			}
 		}
-		toks, err := e.f.Store.ListTokens(e.ctx)
+		toks, err := e.f.Store.ListTokens(e.ctx, store.AllDomains)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,6 +509,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	})
+
+	// Those allowed to list managed objects see only those of their
+	// domains (scope_test.go).
+	t.Run("domain-scoped listings", scoped.check)
 }
 
 // secWorld is a tree of domains with one entry in each, all of one job,

@@ -48,7 +48,7 @@ func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *we
 		}
 		out := make([]metrics.ForwardingStatus, len(vs))
 		for i, v := range vs {
-			out[i] = metrics.ForwardingStatus{Name: v.Name, Enabled: v.Enabled, Backlog: v.Backlog, Failing: v.Failing(),
+			out[i] = metrics.ForwardingStatus{ID: v.ID, Enabled: v.Enabled, Backlog: v.Backlog, Failing: v.Failing(),
 				LastDelivery: v.LastDeliveredID}
 			out[i].LastSuccess, _ = time.Parse(time.RFC3339Nano, v.LastSuccess)
 			out[i].LastErrorAt, _ = time.Parse(time.RFC3339Nano, v.LastErrorAt)
@@ -57,27 +57,41 @@ func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *we
 	})
 }
 
-// readyz answers 200 while the database answers, 503 otherwise. The body
-// is text: "ready" (or why not), then one line per forwarding criterion,
+// readyz answers 200 while the database answers, 503 otherwise. Anyone
+// (a load balancer) gets only "ready" or "not ready". A caller that may
+// manage forwarding (an Audit Log Administrator, a Super Administrator,
+// an admin token) gets, after "ready" (or why not), one line per
+// forwarding criterion within its domains,
 //
 //	forwarding "siem": ok, last success 2026-11-25T22:31:34.123456Z, backlog 0
 //	forwarding "soc": failing since 2026-11-25T22:30:01.000000Z, backlog 1200: error connecting to ...
 //	forwarding "old": disabled
 //
+// since names, receivers and errors are what only they see in the API.
 // A failing destination does not make Logbook unready — the load balancer
 // would take away the replica that records the entries still to be sent —
 // but monitoring that reads the body, or /metrics, sees it.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	req := auth.FromContext(r.Context())
+	detail := req.Subject.Can(access.ManageForwarding)
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
 		s.log.Warn("readiness check failed", "error", err)
-		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		msg := "not ready"
+		if detail {
+			msg = "not ready: database unavailable"
+		}
+		http.Error(w, msg, http.StatusServiceUnavailable)
 		return
 	}
-	vs, err := s.Forwarding.List(ctx, allScope)
+	if !detail {
+		fmt.Fprintln(w, "ready")
+		return
+	}
+	vs, err := s.Forwarding.List(ctx, req.Scope)
 	if err != nil {
 		s.log.Warn("readiness check could not read forwarding criteria", "error", err)
 		fmt.Fprintln(w, "ready")
@@ -135,5 +149,5 @@ func (s *Server) metricsAllowed(r *http.Request) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// allScope sees every criterion: readiness and metrics report them all.
+// allScope sees every criterion: the metrics report them all (by id).
 var allScope = store.AllDomains

@@ -227,31 +227,84 @@ func TestForwardingValidation(t *testing.T) {
 	}
 }
 
-// TestReadyzAndMetricsShowFailingDestination points a criterion at a
-// port nothing listens on: /readyz stays 200 and names it failing, and
-// /metrics shows it with the other metrics.
-func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
-	e := newSecEnv(t, func(o *server.Options) {
-		o.Forward.IntervalFunc = func() time.Duration { return 100 * time.Millisecond }
-		o.Forward.Poll = 100 * time.Millisecond
-	})
-	c := e.tokenClient(e.f.AdminToken)
-	if r := c.do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON("down-siem", closedPort(t))); r.status != http.StatusCreated {
+// failingCriterion adds a criterion forwarding Global to a loopback port
+// nothing listens on and waits until its forwarder has failed; it returns
+// the criterion and the address it points at.
+func failingCriterion(t *testing.T, e *secEnv, name string) (forward.View, string) {
+	t.Helper()
+	port := closedPort(t)
+	admin := e.tokenClient(e.f.AdminToken)
+	r := admin.do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON(name, port))
+	if r.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", r.status, r.body)
 	}
+	var v forward.View
+	secDecode(t, r, &v)
 	e.seed(audit.Entry{UserName: "alice"})
-	deadline := time.Now().Add(10 * time.Second)
-	var r secResp
-	for time.Now().Before(deadline) {
-		r = e.client().get(t, "/readyz")
-		if strings.Contains(r.body, `forwarding "down-siem": failing since`) {
-			break
+	id := "/api/v1/forwarding-criteria/" + strconv.FormatInt(v.ID, 10)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		secDecode(t, admin.get(t, id), &v)
+		if v.Failing() {
+			return v, "127.0.0.1:" + strconv.Itoa(port)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	if r.status != http.StatusOK || !strings.HasPrefix(r.body, "ready\n") || !strings.Contains(r.body, `forwarding "down-siem": failing since`) ||
-		!strings.Contains(r.body, "connection refused") {
-		t.Fatalf("readyz = %d:\n%s", r.status, r.body)
+	t.Fatalf("the criterion never failed: %+v", v)
+	return v, ""
+}
+
+// fastForwarding makes forwarders try (and fail) within a test's patience.
+func fastForwarding(o *server.Options) {
+	o.Forward.IntervalFunc = func() time.Duration { return 100 * time.Millisecond }
+	o.Forward.Poll = 100 * time.Millisecond
+}
+
+// TestReadyzAndMetricsShowFailingDestination points a criterion at a
+// port nothing listens on: /readyz stays 200 and names it failing to the
+// administrators of its domains, and nothing more than "ready" to anyone
+// else; /metrics shows it by id, without its name, receiver or error.
+func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
+	e := newSecEnv(t, fastForwarding)
+	e.addDomain("Global/EMEA", false)
+	e.addUser("ready-auditor", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	e.addUser("ready-emea", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
+	e.addUser("ready-users", []string{string(access.RoleUserAdmin)}, "Global")
+	reader := e.addToken("ready-reader", []string{string(access.ScopeRead)}, "Global")
+	v, addr := failingCriterion(t, e, "down-siem")
+	secrets := []string{"down-siem", addr, "127.0.0.1", "connection refused", "error", "forwarding", "backlog"}
+
+	for _, c := range []struct {
+		name   string
+		client *secClient
+		detail bool
+	}{
+		{"anonymous", e.client(), false},
+		{"a User Administrator", e.login(t, "ready-users", secPassword), false},
+		{"a read token", e.tokenClient(reader.Secret), false},
+		{"an Audit Log Administrator of Global/EMEA", e.login(t, "ready-emea", secPassword), false},
+		{"an Audit Log Administrator of Global", e.login(t, "ready-auditor", secPassword), true},
+		{"an admin token", e.tokenClient(e.f.AdminToken), true},
+	} {
+		r := c.client.get(t, "/readyz")
+		if r.status != http.StatusOK || !strings.HasPrefix(r.body, "ready\n") {
+			t.Errorf("readyz for %s = %d:\n%s", c.name, r.status, r.body)
+			continue
+		}
+		if !c.detail {
+			if r.body != "ready\n" {
+				t.Errorf("readyz for %s says more than ready:\n%s", c.name, r.body)
+			}
+			for _, s := range secrets {
+				if strings.Contains(r.body, s) {
+					t.Errorf("readyz for %s shows %q", c.name, s)
+				}
+			}
+			continue
+		}
+		for _, want := range []string{`forwarding "down-siem": failing since`, addr, "connection refused"} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("readyz for %s lacks %q:\n%s", c.name, want, r.body)
+			}
+		}
 	}
 
 	// The httptest server is on loopback: /metrics answers without
@@ -260,22 +313,47 @@ func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
 	if m.status != http.StatusOK {
 		t.Fatalf("metrics on loopback: %d", m.status)
 	}
+	id := strconv.FormatInt(v.ID, 10)
 	for _, name := range []string{
 		"logbook_ingest_entries_total", "logbook_ingest_batch_entries_bucket", "logbook_ingest_commit_seconds_bucket",
 		`logbook_http_request_seconds_bucket{code="201",route="POST /api/v1/forwarding-criteria"`,
-		`logbook_forwarding_backlog_entries{criterion="down-siem"} `, `logbook_forwarding_failing{criterion="down-siem"} 1`,
-		`logbook_forwarding_last_error_timestamp_seconds{criterion="down-siem"}`, `logbook_jobs{state="SCHEDULED"} 0`,
+		`logbook_forwarding_backlog_entries{criterion="` + id + `"} `, `logbook_forwarding_failing{criterion="` + id + `"} 1`,
+		`logbook_forwarding_last_error_timestamp_seconds{criterion="` + id + `"}`, `logbook_jobs{state="SCHEDULED"} 0`,
 	} {
 		if !strings.Contains(m.body, name) {
 			t.Errorf("metrics lack %s", name)
 		}
 	}
+	for _, s := range []string{"down-siem", addr, "127.0.0.1", "connection refused"} {
+		if strings.Contains(m.body, s) {
+			t.Errorf("metrics show %q", s)
+		}
+	}
 	if r := e.client().do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.status != http.StatusUnauthorized {
 		t.Errorf("metrics through a proxy without a token: %d", r.status)
 	}
-	reader := e.addToken("metrics-reader", []string{string(access.ScopeRead)}, "Global")
 	if r := e.tokenClient(reader.Secret).do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.status != http.StatusOK {
 		t.Errorf("metrics with a read token: %d", r.status)
+	}
+}
+
+// TestPublicMetricsShowNoSecrets opens /metrics to everyone and checks
+// that a stranger behind a proxy learns of a failing criterion only its
+// id and numbers.
+func TestPublicMetricsShowNoSecrets(t *testing.T) {
+	e := newSecEnv(t, func(o *server.Options) { fastForwarding(o); o.MetricsPublic = true })
+	v, addr := failingCriterion(t, e, "secret-siem")
+	r := e.client().do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9")
+	if r.status != http.StatusOK || !strings.Contains(r.body, `logbook_forwarding_failing{criterion="`+strconv.FormatInt(v.ID, 10)+`"} 1`) {
+		t.Fatalf("public metrics = %d:\n%s", r.status, r.body)
+	}
+	for _, s := range []string{"secret-siem", addr, "127.0.0.1", "connection refused", "test-admin", secPassword} {
+		if strings.Contains(r.body, s) {
+			t.Errorf("public metrics show %q", s)
+		}
+	}
+	if r := e.client().do(t, "GET", "/readyz", "", "X-Forwarded-For", "203.0.113.9"); r.body != "ready\n" {
+		t.Errorf("readyz for a stranger with --metrics-public: %q", r.body)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -768,6 +769,8 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: server.LoginCookie, Value: "login-next-test"})
+		req.Header.Set(auth.CSRFHeader, auth.CSRFToken("login-next-test"))
 		// The transport, unlike a client, hands back a Location that does
 		// not parse, which is what a browser would be given.
 		resp, err := http.DefaultTransport.RoundTrip(req)

@@ -135,7 +135,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 	csrf := http.NewCrossOriginProtection()
-	s.Handler = withMiddleware(csrf.Handler(s.withAuth(s.recordGets(watch, rec, s.Metrics.Instrument(mux)))), log)
+	s.Handler = withMiddleware(csrf.Handler(s.withAuth(s.withCSRFToken(ui, s.recordGets(watch, rec, s.Metrics.Instrument(mux))))), log)
 	return s, nil
 }
 

@@ -85,7 +85,23 @@ func TestServeTLSSetsSecureCookies(t *testing.T) {
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	base := "https://" + ln.Addr().String()
-	resp, err := c.PostForm(base+"/login", url.Values{"name": {"ann"}, "password": {"correct horse battery"}})
+	resp, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if lc := resp.Header.Get("Set-Cookie"); !strings.HasPrefix(lc, server.LoginCookie+"=") || !strings.Contains(lc, "Secure") ||
+		!strings.Contains(lc, "HttpOnly") || !strings.Contains(lc, "SameSite=Strict") {
+		t.Fatalf("login page over TLS: Set-Cookie %q", lc)
+	}
+	u, _ := url.Parse(base + "/login")
+	var token string
+	for _, k := range jar.Cookies(u) {
+		if k.Name == server.LoginCookie {
+			token = auth.CSRFToken(k.Value)
+		}
+	}
+	resp, err = c.PostForm(base+"/login", url.Values{"name": {"ann"}, "password": {"correct horse battery"}, auth.CSRFField: {token}})
 	if err != nil {
 		t.Fatal(err)
 	}

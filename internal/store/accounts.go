@@ -57,8 +57,9 @@ type Accounts interface {
 	CreateUser(ctx context.Context, u User) error
 	// GetUser returns a user; ErrNotFound if there is none.
 	GetUser(ctx context.Context, name string) (User, error)
-	// ListUsers returns every user by name.
-	ListUsers(ctx context.Context) ([]User, error)
+	// ListUsers returns by name the users whose domains all lie within
+	// within (see WithinSQL): every user for AllDomains.
+	ListUsers(ctx context.Context, within Scope) ([]User, error)
 	// UpdateUser reads a user, lets fn change it and writes it back in one
 	// transaction, so that concurrent updates (failed logins counting up)
 	// are not lost. An error from fn aborts the update and is returned.
@@ -67,14 +68,18 @@ type Accounts interface {
 	// CreateDomain stores a domain; ErrConflict if it exists, ErrNotFound
 	// if its parent does not. Global always exists.
 	CreateDomain(ctx context.Context, d Domain) error
-	// ListDomains returns every domain by name (so parents come first).
-	ListDomains(ctx context.Context) ([]Domain, error)
+	// ListDomains returns by name (so parents come first) the domains
+	// that lie within within: each of its Domains and those below (never
+	// its Exact ones); every domain for AllDomains.
+	ListDomains(ctx context.Context, within Scope) ([]Domain, error)
 
 	// CreateToken stores a token and returns its id; ErrConflict if the
 	// hash is taken.
 	CreateToken(ctx context.Context, t Token) (int64, error)
-	// ListTokens returns every token, revoked ones included, by id.
-	ListTokens(ctx context.Context) ([]Token, error)
+	// ListTokens returns by id the tokens, revoked ones included, whose
+	// domains all lie within within (see WithinSQL): every token for
+	// AllDomains.
+	ListTokens(ctx context.Context, within Scope) ([]Token, error)
 	// TokenByHash finds a token by the hash of its secret; ErrNotFound if
 	// there is none (revoked tokens are found; callers check RevokedAt).
 	TokenByHash(ctx context.Context, hash string) (Token, error)

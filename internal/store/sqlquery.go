@@ -93,22 +93,29 @@ func (b *sqlBuilder) arg(v any) string {
 }
 
 func (b *sqlBuilder) scope(s Scope) {
+	if cond := b.scopeOn("domain", s); cond != "" {
+		b.where = append(b.where, cond)
+	}
+}
+
+// scopeOn is the condition that the domain in col is one s allows; ""
+// when s allows every domain.
+func (b *sqlBuilder) scopeOn(col string, s Scope) string {
 	if s.All {
-		return
+		return ""
 	}
 	if len(s.Domains) == 0 && len(s.Exact) == 0 {
-		b.where = append(b.where, "1 = 0")
-		return
+		return "1 = 0"
 	}
 	var ors []string
 	for _, d := range s.Domains {
-		ors = append(ors, fmt.Sprintf("domain = %s", b.arg(d)),
-			fmt.Sprintf("(domain >= %s AND domain < %s)", b.arg(d+"/"), b.arg(d+"/"+prefixEnd)))
+		ors = append(ors, fmt.Sprintf("%s = %s", col, b.arg(d)),
+			fmt.Sprintf("(%s >= %s AND %s < %s)", col, b.arg(d+"/"), col, b.arg(d+"/"+prefixEnd)))
 	}
 	for _, d := range s.Exact {
-		ors = append(ors, fmt.Sprintf("domain = %s", b.arg(d)))
+		ors = append(ors, fmt.Sprintf("%s = %s", col, b.arg(d)))
 	}
-	b.where = append(b.where, "("+strings.Join(ors, " OR ")+")")
+	return "(" + strings.Join(ors, " OR ") + ")"
 }
 
 func (b *sqlBuilder) matches(col string, ms []Match) {

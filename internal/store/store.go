@@ -127,6 +127,32 @@ func (s Scope) Allows(d string) bool {
 	return false
 }
 
+// Covers reports whether everything inner reaches lies within s: each of
+// inner's Domains is one of s's Domains or below one (the whole subtree
+// must be inside, so s's Exact domains do not cover it), each of inner's
+// Exact domains is one s allows, and inner reaches all only if s does.
+// It is the inclusion behind access.Tree.Manages, the rule that bounds
+// every management listing.
+func (s Scope) Covers(inner Scope) bool {
+	if s.All {
+		return true
+	}
+	if inner.All {
+		return false
+	}
+	for _, d := range inner.Domains {
+		if !(Scope{Domains: s.Domains}).Allows(d) {
+			return false
+		}
+	}
+	for _, d := range inner.Exact {
+		if !s.Allows(d) {
+			return false
+		}
+	}
+	return true
+}
+
 // Match is one value of a text filter: an exact value or, with Prefix, every
 // value that starts with it.
 type Match struct {

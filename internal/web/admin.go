@@ -87,7 +87,7 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	ds, err := h.auth.ListDomains(r.Context())
+	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -160,7 +160,7 @@ func (h *Handler) showDomains(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderDomains(w http.ResponseWriter, r *http.Request, status int, msg string, form auth.DomainView) {
-	ds, err := h.auth.ListDomains(r.Context())
+	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
@@ -196,12 +196,12 @@ func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status int, msg string, created *auth.TokenView) {
-	ts, err := h.auth.ListTokens(r.Context())
+	ts, err := h.auth.ListTokens(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return
 	}
-	ds, err := h.auth.ListDomains(r.Context())
+	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, err)
 		return

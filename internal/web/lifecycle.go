@@ -52,7 +52,7 @@ func (l *lifecycle) showPurge(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *lifecycle) renderPurge(w http.ResponseWriter, r *http.Request, status int, f purgeForm, errs []string) {
-	as, err := l.archive.Anchors(r.Context(), 50)
+	as, err := l.archive.Anchors(r.Context(), auth.FromContext(r.Context()), 50)
 	if err != nil {
 		l.h.fail(w, r, http.StatusInternalServerError, err)
 		return

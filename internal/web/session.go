@@ -1,6 +1,7 @@
 package web
 
 import (
+	"crypto/rand"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +13,13 @@ import (
 
 // SessionCookie is the name of the session cookie.
 const SessionCookie = "logbook_session"
+
+// LoginCookie holds a random value from the first view of the login page;
+// the sign-in form carries its CSRF token, so that a form another site
+// posts, which cannot read the cookie, does not sign the browser in to an
+// account of the other site's choosing. It is HttpOnly, SameSite=Strict
+// and sent only to /login.
+const LoginCookie = "logbook_login"
 
 // signedIn wraps a page that any signed-in user may see; anonymous
 // viewers are sent to the login page and come back afterwards.
@@ -69,6 +77,8 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 type loginView struct {
 	base
 	Next, Name, Error string
+	// LoginToken is the CSRF token of the login cookie.
+	LoginToken string
 }
 
 // safeNext keeps a post-login redirect on this site: a path of its own,
@@ -89,8 +99,28 @@ func safeNext(n string) string {
 }
 
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
-	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next"))}
+	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next")), LoginToken: loginToken(w, r)}
 	h.render(w, r, http.StatusOK, "login", "", &v)
+}
+
+// loginToken returns the CSRF token of the browser's login cookie,
+// setting a new cookie when it has none. An existing cookie is kept, so
+// that login pages open in two tabs both work.
+func loginToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(LoginCookie); err == nil && c.Value != "" {
+		return auth.CSRFToken(c.Value)
+	}
+	secret := rand.Text()
+	http.SetCookie(w, &http.Cookie{Name: LoginCookie, Value: secret, Path: "/login", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	return auth.CSRFToken(secret)
+}
+
+// Refuse answers a page request that may not go on with the error page:
+// the server's anti-forgery check uses it for forms that lack their token.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
+	v := errorView{base: base{Title: heading}, Heading: heading, Message: message}
+	h.render(w, r, status, "error", "", &v)
 }
 
 func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +131,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	req := auth.FromContext(r.Context())
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
-	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.PostFormValue("next")), Name: name}
+	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.PostFormValue("next")), Name: name, LoginToken: loginToken(w, r)}
 	if !h.auth.Attempts.Allow(req.IP) {
 		v.Error = auth.ErrTooManyAttempts.Error()
 		h.render(w, r, http.StatusTooManyRequests, "login", "", &v)

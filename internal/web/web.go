@@ -123,6 +123,10 @@ type viewer struct {
 	CanPurge            bool // archive/purge page
 	CanSettings         bool // audit log settings page
 	CanForward          bool
+	// CSRFToken is the anti-forgery token of the viewer's session, which
+	// every form that posts carries (the "csrf" template of the layout);
+	// "" when the viewer is not signed in with the session cookie.
+	CSRFToken string
 }
 
 func viewerOf(r *http.Request) viewer {
@@ -131,7 +135,8 @@ func viewerOf(r *http.Request) viewer {
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),
 		CanTokens: s.Can(access.ManageTokens), CanExport: s.Can(access.ExportAuditLogs), CanAdmin: s.Can(access.ManageUsers) || s.Can(access.ManageDomains) || s.Can(access.ManageTokens),
-		CanPurge: s.Can(access.PurgeAuditLogs), CanSettings: s.Can(access.ManageAuditSettings), CanForward: s.Can(access.ManageForwarding)}
+		CanPurge: s.Can(access.PurgeAuditLogs), CanSettings: s.Can(access.ManageAuditSettings), CanForward: s.Can(access.ManageForwarding),
+		CSRFToken: req.CSRFToken()}
 }
 
 // render writes page p inside the layout, or only the named block.

@@ -110,8 +110,9 @@ func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 }
 
 // ListUsers implements store.Accounts.
-func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+func (s *Store) ListUsers(ctx context.Context, within store.Scope) ([]store.User, error) {
+	cond, args := dialect.WithinSQL("unnest(users.domains) AS reach(domain)", `reach.domain COLLATE "C"`, within)
+	rows, err := s.pool.Query(ctx, `SELECT `+userColumns+` FROM users`+store.WhereSQL(cond)+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing users: %w", err)
 	}
@@ -197,8 +198,9 @@ func (s *Store) CreateDomain(ctx context.Context, d store.Domain) error {
 }
 
 // ListDomains implements store.Accounts.
-func (s *Store) ListDomains(ctx context.Context) ([]store.Domain, error) {
-	rows, err := s.pool.Query(ctx, `SELECT name, parent_read, created_at FROM domains ORDER BY name`)
+func (s *Store) ListDomains(ctx context.Context, within store.Scope) ([]store.Domain, error) {
+	cond, args := dialect.DomainWithinSQL("name", within)
+	rows, err := s.pool.Query(ctx, `SELECT name, parent_read, created_at FROM domains`+store.WhereSQL(cond)+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing domains: %w", err)
 	}
@@ -250,8 +252,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (int64, error) {
 }
 
 // ListTokens implements store.Accounts.
-func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+func (s *Store) ListTokens(ctx context.Context, within store.Scope) ([]store.Token, error) {
+	cond, args := dialect.WithinSQL("unnest(tokens.domains) AS reach(domain)", `reach.domain COLLATE "C"`, within)
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens`+store.WhereSQL(cond)+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing tokens: %w", err)
 	}

@@ -134,8 +134,9 @@ func (s *Store) GetUser(ctx context.Context, name string) (store.User, error) {
 }
 
 // ListUsers implements store.Accounts.
-func (s *Store) ListUsers(ctx context.Context) ([]store.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+func (s *Store) ListUsers(ctx context.Context, within store.Scope) ([]store.User, error) {
+	cond, args := dialect.WithinSQL("json_each(users.domains) AS reach", "reach.value", within)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+store.WhereSQL(cond)+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing users: %w", err)
 	}
@@ -237,8 +238,9 @@ func (s *Store) CreateDomain(ctx context.Context, d store.Domain) error {
 }
 
 // ListDomains implements store.Accounts.
-func (s *Store) ListDomains(ctx context.Context) ([]store.Domain, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, parent_read, created_at FROM domains ORDER BY name`)
+func (s *Store) ListDomains(ctx context.Context, within store.Scope) ([]store.Domain, error) {
+	cond, args := dialect.DomainWithinSQL("name", within)
+	rows, err := s.r.QueryContext(ctx, `SELECT name, parent_read, created_at FROM domains`+store.WhereSQL(cond)+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing domains: %w", err)
 	}
@@ -297,8 +299,9 @@ func (s *Store) CreateToken(ctx context.Context, t store.Token) (int64, error) {
 }
 
 // ListTokens implements store.Accounts.
-func (s *Store) ListTokens(ctx context.Context) ([]store.Token, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+func (s *Store) ListTokens(ctx context.Context, within store.Scope) ([]store.Token, error) {
+	cond, args := dialect.WithinSQL("json_each(tokens.domains) AS reach", "reach.value", within)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens`+store.WhereSQL(cond)+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error listing tokens: %w", err)
 	}

@@ -26,6 +26,7 @@ func testAccounts(t *testing.T, st store.Store) {
 	t.Run("Domains", func(t *testing.T) { testDomains(t, st) })
 	t.Run("Tokens", func(t *testing.T) { testTokens(t, st) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, st) })
+	t.Run("Within", func(t *testing.T) { testWithin(t, st) })
 }
 
 // stored returns t as a store gives it back: UTC, whole microseconds.
@@ -88,7 +89,7 @@ func getUser(t *testing.T, st store.Store, name string) store.User {
 
 func testUsers(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	users, err := st.ListUsers(ctx)
+	users, err := st.ListUsers(ctx, store.AllDomains)
 	if err != nil || users == nil || len(users) != 0 {
 		t.Fatalf("ListUsers on an empty store = %#v, %v; want an empty, non-nil slice", users, err)
 	}
@@ -127,7 +128,7 @@ func testUsers(t *testing.T, st store.Store) {
 		t.Errorf("GetUser(ALICE) = %v, want ErrNotFound: names are case-sensitive", err)
 	}
 
-	users, err = st.ListUsers(ctx)
+	users, err = st.ListUsers(ctx, store.AllDomains)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +262,7 @@ func testUpdateUser(t *testing.T, st store.Store) {
 
 func testDomains(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	ds, err := st.ListDomains(ctx)
+	ds, err := st.ListDomains(ctx, store.AllDomains)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +296,7 @@ func testDomains(t *testing.T, st store.Store) {
 			t.Errorf("CreateDomain(%q) = %v, want %v", name, err, want)
 		}
 	}
-	ds, err = st.ListDomains(ctx)
+	ds, err = st.ListDomains(ctx, store.AllDomains)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func storedToken(tk store.Token, id int64) store.Token {
 
 func testTokens(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	tokens, err := st.ListTokens(ctx)
+	tokens, err := st.ListTokens(ctx, store.AllDomains)
 	if err != nil || tokens == nil || len(tokens) != 0 {
 		t.Fatalf("ListTokens on an empty store = %#v, %v; want an empty, non-nil slice", tokens, err)
 	}
@@ -405,7 +406,7 @@ func testTokens(t *testing.T, st store.Store) {
 		t.Errorf("TokenByHash of a revoked token = RevokedAt %v, %v; want %v", got.RevokedAt, err, stored(revoked))
 	}
 
-	tokens, err = st.ListTokens(ctx)
+	tokens, err = st.ListTokens(ctx, store.AllDomains)
 	if err != nil {
 		t.Fatal(err)
 	}
