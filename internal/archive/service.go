@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -257,7 +256,3 @@ func FileName(now time.Time, format string) string {
 	return fmt.Sprintf("LogbookAuditLog_%s_%s.%s.gz", now.UTC().Format("2006-01-02_15-04-05"), hex.EncodeToString(b), format)
 }
 
-// safeBase keeps an archive name a plain file name.
-func safeBase(name string) bool {
-	return name != "" && filepath.Base(name) == name && !strings.HasPrefix(name, ".")
-}

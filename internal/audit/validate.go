@@ -65,10 +65,7 @@ func (e FieldError) Error() string { return e.Field + ": " + e.Reason }
 // one FieldError per bad field. now is the receipt time: the default
 // timestamp and the reference for "not in the future".
 func Validate(in Input, now time.Time) (Entry, []FieldError) {
-	var errs []FieldError
-	bad := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
-	}
+	var c checker
 	e := Entry{
 		UserName:    in.UserName,
 		UserIP:      in.UserIP,
@@ -80,111 +77,128 @@ func Validate(in Input, now time.Time) (Entry, []FieldError) {
 		Description: in.Description,
 		EventID:     in.EventID,
 	}
-	line := func(field, v string, required bool, max int) {
-		switch {
-		case v == "" && required:
-			bad(field, "is required")
-		case len(v) > max:
-			bad(field, "is longer than %d bytes", max)
-		case !utf8.ValidString(v):
-			bad(field, "is not valid UTF-8")
-		case hasControl(v, false):
-			bad(field, "contains a control character")
-		case v != strings.TrimSpace(v):
-			bad(field, "has leading or trailing spaces")
-		}
-	}
-	line("user_name", in.UserName, true, MaxNameLen)
-	line("application", in.Application, true, MaxNameLen)
-	line("workspace", in.Workspace, false, MaxNameLen)
-	line("task", in.Task, true, MaxNameLen)
-	line("event_id", in.EventID, false, MaxEventIDLen)
-
+	c.line("user_name", in.UserName, true, MaxNameLen)
+	c.line("application", in.Application, true, MaxNameLen)
+	c.line("workspace", in.Workspace, false, MaxNameLen)
+	c.line("task", in.Task, true, MaxNameLen)
+	c.line("event_id", in.EventID, false, MaxEventIDLen)
 	if in.Result == "" {
-		bad("result", "is required")
+		c.bad("result", "is required")
 	} else if !e.Result.Valid() {
-		bad("result", "must be one of Success, Failure, Job Scheduled, Recurring Job Scheduled")
+		c.bad("result", "must be one of Success, Failure, Job Scheduled, Recurring Job Scheduled")
 	}
-
-	if in.UserIP != "" {
-		addr, err := netip.ParseAddr(in.UserIP)
-		if err != nil || addr.Zone() != "" {
-			bad("user_ip", "must be an IPv4 or IPv6 address")
-		} else {
-			e.UserIP = addr.Unmap().String()
-		}
-	}
-
+	c.address(&e, in.UserIP)
 	if e.Domain == "" {
 		e.Domain = RootDomain
 	}
 	if reason := CheckDomain(e.Domain); reason != "" {
-		bad("domain", "%s", reason)
+		c.bad("domain", "%s", reason)
 	}
-
-	e.Timestamp = now.UTC().Truncate(time.Microsecond)
-	if in.Timestamp != nil {
-		t, err := time.Parse(time.RFC3339Nano, *in.Timestamp)
-		switch {
-		case err != nil:
-			bad("timestamp", "must be an RFC 3339 time such as 2026-11-25T22:31:34.123456Z")
-		case t.Before(time.Unix(0, 0)):
-			bad("timestamp", "must not be before 1970")
-		case t.After(now.Add(MaxFuture)):
-			bad("timestamp", "must not be more than %s in the future", MaxFuture)
-		default:
-			e.Timestamp = t.UTC().Truncate(time.Microsecond)
-		}
-	}
-
+	c.timestamp(&e, in.Timestamp, now)
 	if in.JobID != nil {
 		if *in.JobID <= 0 {
-			bad("job_id", "must be a positive integer")
+			c.bad("job_id", "must be a positive integer")
 		} else {
 			e.JobID = *in.JobID
 		}
 	}
-
 	if len(in.Description) > MaxDescriptionLen {
-		bad("description", "is longer than %d bytes", MaxDescriptionLen)
+		c.bad("description", "is longer than %d bytes", MaxDescriptionLen)
 	} else if !utf8.ValidString(in.Description) {
-		bad("description", "is not valid UTF-8")
+		c.bad("description", "is not valid UTF-8")
 	} else if hasControl(in.Description, true) {
-		bad("description", "contains a control character other than tab or newline")
+		c.bad("description", "contains a control character other than tab or newline")
 	}
-
-	if len(in.AffectedObjects) > MaxObjects {
-		bad("affected_objects", "has more than %d objects", MaxObjects)
-	} else {
-		for i, o := range in.AffectedObjects {
-			p := fmt.Sprintf("affected_objects[%d].", i)
-			n := len(errs)
-			line(p+"type", o.Type, true, MaxNameLen)
-			line(p+"id", o.ID, false, MaxObjectIDLen)
-			line(p+"name", o.Name, true, MaxObjectNameLen)
-			if len(errs) == n {
-				e.AffectedObjects = append(e.AffectedObjects, o)
-			}
-		}
-	}
-
+	c.objects(&e, in.AffectedObjects)
 	if cs, cerrs := validateConfigChange(in.ConfigChange, in.Task); len(cerrs) > 0 {
-		errs = append(errs, cerrs...)
+		c.errs = append(c.errs, cerrs...)
 	} else if len(cs) > 0 {
 		e.ConfigChanges, e.HasConfigChange, e.ConfigDigest = cs, true, ConfigDigest(cs)
 	}
-
 	detail, reason := normalizeDetail(in.AffectedObjectDetail)
 	if reason != "" {
-		bad("affected_object_detail", "%s", reason)
+		c.bad("affected_object_detail", "%s", reason)
 	}
 	e.AffectedObjectDetail = detail
-
-	if len(errs) > 0 {
-		return Entry{}, errs
+	if len(c.errs) > 0 {
+		return Entry{}, c.errs
 	}
 	enrichDescription(&e)
 	return e, nil
+}
+
+// checker collects the field errors of one Validate.
+type checker struct{ errs []FieldError }
+
+func (c *checker) bad(field, format string, args ...any) {
+	c.errs = append(c.errs, FieldError{Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+// line checks a one-line text field.
+func (c *checker) line(field, v string, required bool, max int) {
+	switch {
+	case v == "" && required:
+		c.bad(field, "is required")
+	case len(v) > max:
+		c.bad(field, "is longer than %d bytes", max)
+	case !utf8.ValidString(v):
+		c.bad(field, "is not valid UTF-8")
+	case hasControl(v, false):
+		c.bad(field, "contains a control character")
+	case v != strings.TrimSpace(v):
+		c.bad(field, "has leading or trailing spaces")
+	}
+}
+
+// address checks user_ip and stores it in its canonical form.
+func (c *checker) address(e *Entry, ip string) {
+	if ip == "" {
+		return
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Zone() != "" {
+		c.bad("user_ip", "must be an IPv4 or IPv6 address")
+		return
+	}
+	e.UserIP = addr.Unmap().String()
+}
+
+// timestamp sets the entry's time: the reported one when it is valid,
+// else the receipt time.
+func (c *checker) timestamp(e *Entry, ts *string, now time.Time) {
+	e.Timestamp = now.UTC().Truncate(time.Microsecond)
+	if ts == nil {
+		return
+	}
+	t, err := time.Parse(time.RFC3339Nano, *ts)
+	switch {
+	case err != nil:
+		c.bad("timestamp", "must be an RFC 3339 time such as 2026-11-25T22:31:34.123456Z")
+	case t.Before(time.Unix(0, 0)):
+		c.bad("timestamp", "must not be before 1970")
+	case t.After(now.Add(MaxFuture)):
+		c.bad("timestamp", "must not be more than %s in the future", MaxFuture)
+	default:
+		e.Timestamp = t.UTC().Truncate(time.Microsecond)
+	}
+}
+
+// objects checks the affected objects and keeps the valid ones.
+func (c *checker) objects(e *Entry, objs []Object) {
+	if len(objs) > MaxObjects {
+		c.bad("affected_objects", "has more than %d objects", MaxObjects)
+		return
+	}
+	for i, o := range objs {
+		p := fmt.Sprintf("affected_objects[%d].", i)
+		n := len(c.errs)
+		c.line(p+"type", o.Type, true, MaxNameLen)
+		c.line(p+"id", o.ID, false, MaxObjectIDLen)
+		c.line(p+"name", o.Name, true, MaxObjectNameLen)
+		if len(c.errs) == n {
+			e.AffectedObjects = append(e.AffectedObjects, o)
+		}
+	}
 }
 
 // DescriptionRule writes the description of an entry that arrives

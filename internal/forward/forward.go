@@ -128,13 +128,6 @@ func (m *Manager) Changed() {
 	}
 }
 
-// Running reports whether this process runs the forwarder of criterion id.
-func (m *Manager) Running(id int64) bool {
-	m.activeMu.Lock()
-	defer m.activeMu.Unlock()
-	return m.active[id]
-}
-
 // Run keeps one forwarder per enabled criterion until ctx ends, then
 // stops them all and returns.
 func (m *Manager) Run(ctx context.Context) {

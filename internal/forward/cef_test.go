@@ -21,8 +21,9 @@ type CEF struct {
 
 // ParseCEF reads a CEF text as Logbook writes it, strictly: every header
 // field, escapes as the CEF specification gives them, and extension keys
-// of letters and digits. Tests and tools use it to check what a receiver
-// got.
+// of letters and digits. The tests (of this package and of forward_test)
+// use it to check what a receiver got; it lives in a test file because
+// nothing in the binary needs it.
 func ParseCEF(s string) (CEF, error) {
 	if !strings.HasPrefix(s, "CEF:") {
 		return CEF{}, errors.New("does not start with CEF:")

@@ -11,12 +11,6 @@ import (
 	"github.com/logbookhq/logbook/internal/settings"
 )
 
-// applyRetention is the settings' RetentionFunc: the archive service with
-// the current domain tree.
-func (s *Server) applyRetention(ctx context.Context, req auth.Request, oldJobID int64, days int, archive bool) (int64, error) {
-	return s.Archive.ApplyRetention(ctx, req, s.Auth.Tree(), oldJobID, days, archive)
-}
-
 // getQueue bounds the GET requests waiting to be recorded. A request is
 // never slowed down by its record: when the queue is full (the database
 // cannot keep up), records are dropped and the drop is logged.
@@ -79,7 +73,7 @@ func (s *Server) recordGets(ctx context.Context, rec settings.Recorder, next htt
 		if len(desc) > audit.MaxDescriptionLen {
 			desc = strings.ToValidUTF8(desc[:audit.MaxDescriptionLen], "")
 		}
-		e := audit.Entry{Timestamp: time.Now().UTC().Truncate(time.Microsecond), UserName: req.Subject.Name, UserIP: req.IP,
+		e := audit.Entry{Timestamp: s.now().UTC().Truncate(time.Microsecond), UserName: req.Subject.Name, UserIP: req.IP,
 			Domain: domain, Application: "REST", Workspace: "API", Task: "REST GET", Result: result,
 			Description: desc, Source: "logbook"}
 		select {
