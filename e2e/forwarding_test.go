@@ -30,6 +30,7 @@ import (
 	"github.com/logbookhq/logbook/client"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/forward"
+	"github.com/logbookhq/logbook/internal/forward/ceftest"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
 
@@ -387,7 +388,7 @@ func testForwardingExactlyOnce(t *testing.T, useTLS bool) {
 
 // checkReceivedLine parses one line of the receiver's file: an RFC 5424
 // header (as Logbook writes it) and a CEF message.
-func checkReceivedLine(t *testing.T, line int, text string) (forward.CEF, int64) {
+func checkReceivedLine(t *testing.T, line int, text string) (ceftest.CEF, int64) {
 	t.Helper()
 	parts := strings.SplitN(text, " ", 8)
 	if len(parts) != 8 {
@@ -402,7 +403,7 @@ func checkReceivedLine(t *testing.T, line int, text string) (forward.CEF, int64)
 	if parts[3] != "logbook" || parts[5] != "audit" || parts[6] != "-" {
 		t.Fatalf("line %d: header %q", line, parts[:7])
 	}
-	e, err := forward.ParseCEF(parts[7])
+	e, err := ceftest.ParseCEF(parts[7])
 	if err != nil {
 		t.Fatalf("line %d: invalid CEF: %v\n%s", line, err, parts[7])
 	}
@@ -414,7 +415,7 @@ func checkReceivedLine(t *testing.T, line int, text string) (forward.CEF, int64)
 }
 
 // checkCEFFields compares a received CEF message with the stored entry.
-func checkCEFFields(t *testing.T, line int, got forward.CEF, want audit.Entry) {
+func checkCEFFields(t *testing.T, line int, got ceftest.CEF, want audit.Entry) {
 	t.Helper()
 	checks := []struct{ name, got, want string }{
 		{"vendor", got.Vendor, "Logbook"}, {"signature", got.SignatureID, want.Task}, {"name", got.Name, want.Description},

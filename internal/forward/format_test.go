@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/forward/ceftest"
 )
 
 func tricky() audit.Entry {
@@ -28,7 +29,7 @@ func TestCEFGolden(t *testing.T) {
 	if got != want {
 		t.Fatalf("CEF message:\n got %s\nwant %s", got, want)
 	}
-	c, err := ParseCEF(got[len("<108>1 2026-11-25T22:31:34.123456Z logbook-1 logbook - audit - "):])
+	c, err := ceftest.ParseCEF(got[len("<108>1 2026-11-25T22:31:34.123456Z logbook-1 logbook - audit - "):])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestCEFIPv6AndBounds(t *testing.T) {
 	}
 	e.Description = string(make([]byte, 0)) + "é" + string(repeat('x', 600))
 	m := string(Formatter{}.Message(FormatCEF, &e))
-	c, err := ParseCEF(m[len("<108>1 2026-11-25T22:31:34.123456Z - logbook - audit - "):])
+	c, err := ceftest.ParseCEF(m[len("<108>1 2026-11-25T22:31:34.123456Z - logbook - audit - "):])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +82,8 @@ func repeat(b byte, n int) []byte {
 
 func TestParseCEFRefuses(t *testing.T) {
 	for _, s := range []string{"", "CEF:1|a|b|c|d|e|f|", "CEF:0|a|b|c|d|e|", "CEF:0|a|b|c|d|e|f|k=v=w", "CEF:0|a|b|c|d|e|f|k=a\nb", "CEF:0|a\\x|b|c|d|e|f|"} {
-		if _, err := ParseCEF(s); err == nil {
-			t.Errorf("ParseCEF(%q) accepted", s)
+		if _, err := ceftest.ParseCEF(s); err == nil {
+			t.Errorf("ceftest.ParseCEF(%q) accepted", s)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/forward"
+	"github.com/logbookhq/logbook/internal/forward/ceftest"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
@@ -96,7 +97,7 @@ func (r *syslogReceiver) ids(t *testing.T) []int64 {
 	defer r.mu.Unlock()
 	var out []int64
 	for _, m := range r.msgs {
-		c, err := forward.ParseCEF(m[strings.Index(m, "CEF:"):])
+		c, err := ceftest.ParseCEF(m[strings.Index(m, "CEF:"):])
 		if err != nil {
 			t.Fatalf("bad CEF %q: %v", m, err)
 		}

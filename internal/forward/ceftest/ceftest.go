@@ -1,4 +1,7 @@
-package forward
+// Package ceftest parses CEF as Logbook's forwarding writes it, so that
+// tests can check what a receiver got. Only tests import it, so it is not
+// part of the logbook binary.
+package ceftest
 
 import (
 	"errors"
@@ -21,9 +24,7 @@ type CEF struct {
 
 // ParseCEF reads a CEF text as Logbook writes it, strictly: every header
 // field, escapes as the CEF specification gives them, and extension keys
-// of letters and digits. The tests (of this package and of forward_test)
-// use it to check what a receiver got; it lives in a test file because
-// nothing in the binary needs it.
+// of letters and digits.
 func ParseCEF(s string) (CEF, error) {
 	if !strings.HasPrefix(s, "CEF:") {
 		return CEF{}, errors.New("does not start with CEF:")
