@@ -1,9 +1,10 @@
 package access
 
 import (
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -125,8 +126,8 @@ func TestTreeScope(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := tr.Scope(tt.assigned)
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Scope(%q) = %+v, want %+v", tt.assigned, got, tt.want)
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("Scope(%q) (-want +got):\n%s", tt.assigned, d)
 			}
 			for _, d := range tt.sees {
 				if !got.Allows(d) {

@@ -33,7 +33,7 @@ func (h *Handler) getConfigChange(w http.ResponseWriter, r *http.Request) (any, 
 	if err != nil || id <= 0 {
 		return nil, badRequest("id", "must be a positive integer")
 	}
-	cs, err := h.store.ConfigChanges(r.Context(), scopeOf(r), id)
+	cs, err := h.logs.ConfigChanges(r.Context(), scopeOf(r), id)
 	if err != nil {
 		return nil, err
 	}

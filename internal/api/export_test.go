@@ -27,6 +27,7 @@ import (
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditlog"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
@@ -434,7 +435,7 @@ func brokenExport(t *testing.T, block bool) (string, *brokenStore, *recorder) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	entries := make([]audit.Entry, 2*api.ExportPageSize)
+	entries := make([]audit.Entry, 2*auditlog.ExportPageSize)
 	for i := range entries {
 		entries[i] = audit.Entry{Timestamp: exportTime, UserName: "u", Domain: "Global", Application: "A", Task: "T",
 			Result: audit.ResultSuccess, Source: "test", Description: strings.Repeat("x", 500)}
@@ -444,7 +445,7 @@ func brokenExport(t *testing.T, block bool) (string, *brokenStore, *recorder) {
 	}
 	bs := &brokenStore{Store: st, block: block, reached: make(chan struct{})}
 	rec := &recorder{done: make(chan struct{})}
-	h := api.New(bs, rec, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h := api.New(bs, auditlog.New(bs, rec, nil), rec, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	mux := http.NewServeMux()
 	h.Register(mux)
 	caller := auth.Request{Subject: access.Subject{Kind: access.KindToken, Name: "exporter", Scopes: []access.TokenScope{access.ScopeRead}},
@@ -482,7 +483,7 @@ func TestExportBreaksOffOnStoreFailure(t *testing.T) {
 	}
 	e := rec.recorded(t)
 	if e.Result != audit.ResultFailure || e.UserName != "exporter" || e.UserIP != "192.0.2.7" ||
-		!strings.Contains(e.Description, fmt.Sprintf("failed after %d entries: an internal error", api.ExportPageSize)) {
+		!strings.Contains(e.Description, fmt.Sprintf("failed after %d entries: an internal error", auditlog.ExportPageSize)) {
 		t.Errorf("recorded %+v", e)
 	}
 }
@@ -499,7 +500,7 @@ func TestExportStopsWhenClientGoes(t *testing.T) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(nil, 1<<20)
-	for i := 0; i < api.ExportPageSize && sc.Scan(); i++ {
+	for i := 0; i < auditlog.ExportPageSize && sc.Scan(); i++ {
 	}
 	<-bs.reached
 	cancel()

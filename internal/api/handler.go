@@ -8,6 +8,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditlog"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
@@ -27,7 +28,10 @@ type Submitter interface {
 
 // Handler serves /api/v1.
 type Handler struct {
-	store  store.Store
+	// logs reads audit log entries; the store is only asked which job ids
+	// exist when entries name jobs.
+	logs   *auditlog.Service
+	store  store.Jobs
 	writer Submitter
 	auth   *auth.Service
 	jobs   *job.Service
@@ -35,12 +39,14 @@ type Handler struct {
 	now    func() time.Time
 }
 
-// New returns the API handler. now is the clock for default timestamps.
-func New(st store.Store, writer Submitter, a *auth.Service, jobs *job.Service, log *slog.Logger, now func() time.Time) *Handler {
+// New returns the API handler: audit log reads through logs, ingest
+// through writer (checking job ids in st). now is the clock for default
+// timestamps and relative searches.
+func New(st store.Jobs, logs *auditlog.Service, writer Submitter, a *auth.Service, jobs *job.Service, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{store: st, writer: writer, auth: a, jobs: jobs, log: log, now: now}
+	return &Handler{logs: logs, store: st, writer: writer, auth: a, jobs: jobs, log: log, now: now}
 }
 
 // Register adds the API routes to mux. Every route names the action it

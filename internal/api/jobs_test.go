@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
@@ -140,24 +140,24 @@ func (e *jobsEnv) must(t *testing.T, authz, method, path, body string, status in
 	return b
 }
 
-func (e *jobsEnv) create(t *testing.T, authz, body string) api.JobJSON {
+func (e *jobsEnv) create(t *testing.T, authz, body string) job.View {
 	t.Helper()
-	var j api.JobJSON
+	var j job.View
 	e.must(t, authz, http.MethodPost, "/api/v1/jobs", body, http.StatusCreated, &j)
 	return j
 }
 
-func (e *jobsEnv) getJob(t *testing.T, id int64) api.JobJSON {
+func (e *jobsEnv) getJob(t *testing.T, id int64) job.View {
 	t.Helper()
-	var j api.JobJSON
+	var j job.View
 	e.must(t, e.admin, http.MethodGet, fmt.Sprintf("/api/v1/jobs/%d", id), "", http.StatusOK, &j)
 	return j
 }
 
 type jobList struct {
-	Jobs       []api.JobJSON `json:"jobs"`
-	NextCursor string        `json:"next_cursor"`
-	PrevCursor string        `json:"prev_cursor"`
+	Jobs       []job.View `json:"jobs"`
+	NextCursor string     `json:"next_cursor"`
+	PrevCursor string     `json:"prev_cursor"`
 }
 
 func (l jobList) ids() []int64 {
@@ -229,7 +229,7 @@ func TestJobCreate(t *testing.T) {
 	app := e.token(t, "app-emea", []string{"ingest"}, "Global/EMEA")
 
 	j := e.create(t, app, `{"name":"Backup mx960","job_type":"Backup Device","summary":"nightly","scheduled_start":"2030-05-01T22:00:00+02:00"}`)
-	want := api.JobJSON{ID: j.ID, Name: "Backup mx960", JobType: "Backup Device", State: "SCHEDULED", Summary: "nightly",
+	want := job.View{ID: j.ID, Name: "Backup mx960", JobType: "Backup Device", State: "SCHEDULED", Summary: "nightly",
 		ScheduledStart: "2030-05-01T20:00:00.000000Z", Owner: "app-emea", Domain: "Global/EMEA", OnMissed: "run",
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}
 	if j.ID <= 0 || j.CreatedAt == "" || j.ActualStart != "" || j.EndTime != "" || j.NextRuns != nil {
@@ -312,7 +312,7 @@ func TestJobCreate(t *testing.T) {
 }
 
 // jobEqual compares the fields a client sets or the server derives.
-func jobEqual(a, b api.JobJSON) bool {
+func jobEqual(a, b job.View) bool {
 	return a.ID == b.ID && a.Name == b.Name && a.JobType == b.JobType && a.State == b.State && a.Percent == b.Percent &&
 		a.Summary == b.Summary && a.ScheduledStart == b.ScheduledStart && a.ActualStart == b.ActualStart &&
 		a.EndTime == b.EndTime && a.Recurrence == b.Recurrence && a.RecurrenceText == b.RecurrenceText &&
@@ -366,19 +366,19 @@ func TestJobRecurrenceAcrossDST(t *testing.T) {
 func TestJobOperationsAreAudited(t *testing.T) {
 	e := newJobsEnv(t, "Global/EMEA")
 	app := e.token(t, "app", []string{"ingest"}, "Global/EMEA")
-	id := func(j api.JobJSON) string { return fmt.Sprint(j.ID) }
-	path := func(j api.JobJSON, op string) string { return "/api/v1/jobs/" + id(j) + "/" + op }
+	id := func(j job.View) string { return fmt.Sprint(j.ID) }
+	path := func(j job.View, op string) string { return "/api/v1/jobs/" + id(j) + "/" + op }
 
 	oneOff := e.create(t, app, `{"name":"a","job_type":"t","scheduled_start":"2030-01-01T00:00:00Z"}`)
 	recurring := e.create(t, app, `{"name":"r","job_type":"t","recurrence":"DTSTART:20300101T000000Z\nRRULE:FREQ=WEEKLY"}`)
 	e.must(t, app, http.MethodPost, path(oneOff, "reschedule"), `{"scheduled_start":"2030-02-01T00:00:00Z"}`, http.StatusOK, nil)
 	e.must(t, app, http.MethodPost, path(oneOff, "cancel"), "", http.StatusOK, nil)
-	var retry api.JobJSON
+	var retry job.View
 	e.must(t, app, http.MethodPost, path(oneOff, "retry"), "", http.StatusCreated, &retry)
 
 	cases := []struct {
 		task   string
-		job    api.JobJSON
+		job    job.View
 		result string
 	}{
 		{"Create Job", oneOff, "Job Scheduled"},
@@ -408,9 +408,9 @@ func TestJobProgress(t *testing.T) {
 	app := e.token(t, "app", []string{"ingest"}, "Global")
 	j := e.create(t, app, `{"name":"deploy","job_type":"Deploy"}`)
 	p := fmt.Sprintf("/api/v1/jobs/%d", j.ID)
-	patch := func(body string) api.JobJSON {
+	patch := func(body string) job.View {
 		t.Helper()
-		var got api.JobJSON
+		var got job.View
 		e.must(t, app, http.MethodPatch, p, body, http.StatusOK, &got)
 		return got
 	}
@@ -466,7 +466,7 @@ func TestJobProgress(t *testing.T) {
 	})
 	t.Run("cancel", func(t *testing.T) {
 		s := e.create(t, app, `{"name":"s","job_type":"t"}`)
-		var c api.JobJSON
+		var c job.View
 		e.must(t, app, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/cancel", s.ID), "", http.StatusOK, &c)
 		if c.State != "CANCELED" || c.EndTime == "" || !strings.Contains(c.Note, "app") {
 			t.Errorf("canceled job %+v", c)
@@ -483,7 +483,7 @@ func TestJobProgress(t *testing.T) {
 	t.Run("reschedule", func(t *testing.T) {
 		s := e.create(t, app, `{"name":"s","job_type":"t","scheduled_start":"2030-01-01T00:00:00Z"}`)
 		rp := fmt.Sprintf("/api/v1/jobs/%d/reschedule", s.ID)
-		var r api.JobJSON
+		var r job.View
 		e.must(t, app, http.MethodPost, rp, `{"scheduled_start":"2031-06-01T12:00:00+02:00"}`, http.StatusOK, &r)
 		if r.ScheduledStart != "2031-06-01T10:00:00.000000Z" || r.State != "SCHEDULED" {
 			t.Errorf("rescheduled job %+v", r)
@@ -507,7 +507,7 @@ func TestJobProgress(t *testing.T) {
 	t.Run("retry", func(t *testing.T) {
 		s := e.create(t, app, `{"name":"flaky","job_type":"Flaky","summary":"try"}`)
 		e.must(t, app, http.MethodPatch, fmt.Sprintf("/api/v1/jobs/%d", s.ID), `{"state":"FAILURE"}`, http.StatusOK, nil)
-		var r api.JobJSON
+		var r job.View
 		e.must(t, app, http.MethodPost, fmt.Sprintf("/api/v1/jobs/%d/retry", s.ID), "", http.StatusCreated, &r)
 		if r.ID == s.ID || r.RetryOf != s.ID || r.State != "SCHEDULED" || r.Name != "flaky" || r.JobType != "Flaky" || r.Domain != s.Domain {
 			t.Errorf("retry %+v of job %d", r, s.ID)
@@ -624,7 +624,7 @@ func TestJobListFilters(t *testing.T) {
 
 // jobSortKey is the value of j in column f as the API shows it; times
 // are fixed-width, so strings order as the times do.
-func jobSortKey(f store.JobSortField, j api.JobJSON) (string, int) {
+func jobSortKey(f store.JobSortField, j job.View) (string, int) {
 	switch f {
 	case store.JobSortName:
 		return j.Name, 0
@@ -669,7 +669,7 @@ func TestJobListSortAndPaging(t *testing.T) {
 				if full.NextCursor != "" || full.PrevCursor != "" {
 					t.Errorf("a single page has cursors next=%q prev=%q", full.NextCursor, full.PrevCursor)
 				}
-				ordered := slices.IsSortedFunc(full.Jobs, func(a, b api.JobJSON) int {
+				ordered := slices.IsSortedFunc(full.Jobs, func(a, b job.View) int {
 					as, an := jobSortKey(field, a)
 					bs, bn := jobSortKey(field, b)
 					c := cmp.Or(cmp.Compare(as, bs), cmp.Compare(an, bn), cmp.Compare(a.ID, b.ID))
@@ -784,7 +784,7 @@ func TestJobVisibility(t *testing.T) {
 	e.must(t, jadmin, http.MethodGet, path(appJob, ""), "", http.StatusOK, nil)
 
 	// The owner may report and cancel; another plain user cannot even see.
-	var j api.JobJSON
+	var j job.View
 	e.must(t, pat, http.MethodPatch, path(patJob, ""), `{"state":"IN_PROGRESS","percent":5}`, http.StatusOK, &j)
 	if j.State != "IN_PROGRESS" || j.Percent != 5 {
 		t.Errorf("owner's report gave %+v", j)

@@ -8,6 +8,7 @@ import (
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/archive"
 	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/settings"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -68,7 +69,7 @@ func (l *Lifecycle) listPurges(w http.ResponseWriter, r *http.Request) (any, err
 	limit := 100
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > MaxLimit {
+		if err != nil || n < 1 || n > query.MaxLimit {
 			return nil, badRequest("limit", "must be an integer from 1 to 1000")
 		}
 		limit = n

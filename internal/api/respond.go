@@ -12,6 +12,7 @@ import (
 	"net/http"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -31,6 +32,13 @@ func (e *Error) Error() string { return e.Message }
 func badRequest(field, reason string) *Error {
 	return &Error{Status: http.StatusBadRequest, Message: field + ": " + reason,
 		Fields: []audit.FieldError{{Field: field, Reason: reason}}}
+}
+
+// fieldError answers a parameter the query parser refused.
+func fieldError(fe *query.FieldError) *Error {
+	e := badRequest(fe.Field, fe.Reason)
+	e.Position = fe.Pos
+	return e
 }
 
 // created wraps a value that is answered with 201 Created.
@@ -60,9 +68,12 @@ func (h *Handler) wrap(fn handlerFunc) http.HandlerFunc {
 		}
 		if err != nil {
 			var apiErr *Error
+			var fe *query.FieldError
 			var tooBig *http.MaxBytesError
 			switch {
 			case errors.As(err, &apiErr):
+			case errors.As(err, &fe):
+				apiErr = fieldError(fe)
 			case errors.As(err, &tooBig):
 				apiErr = &Error{Status: http.StatusRequestEntityTooLarge, Message: "request body is larger than the limit"}
 			case errors.Is(err, store.ErrNotFound):

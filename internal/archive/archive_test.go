@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite"
 
@@ -155,6 +155,10 @@ func schedule(t *testing.T, f fixture, req auth.Request, in archive.Request) sto
 
 func ptr[T any](v T) *T { return &v }
 
+// sameTime compares times as reflect.DeepEqual did, less the monotonic
+// clock: the same instant in the same zone.
+var sameTime = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() })
+
 // readArchive parses an NDJSON archive back.
 func readArchive(t *testing.T, path string) []archive.Record {
 	f, err := os.Open(path)
@@ -241,8 +245,8 @@ func TestArchivePurge(t *testing.T) {
 							t.Errorf("entry %d: config_digest %s", w.ID, r.ConfigDigest)
 						}
 					}
-					if !reflect.DeepEqual(got, w) {
-						t.Fatalf("archived entry differs from the stored one:\n got %+v\nwant %+v", got, w)
+					if d := cmp.Diff(w, got, sameTime); d != "" {
+						t.Fatalf("archived entry differs from the stored one (-stored +archived):\n%s", d)
 					}
 				}
 				for id, e := range before {

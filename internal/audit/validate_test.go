@@ -3,16 +3,21 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // now is the receipt time every validation test uses; it carries
 // nanoseconds so that truncation to microseconds is observable.
 var now = time.Date(2026, 11, 25, 22, 31, 34, 123456789, time.UTC)
+
+// sameTime compares times as reflect.DeepEqual did, less the monotonic
+// clock: the same instant in the same zone.
+var sameTime = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() })
 
 // validInput returns an entry that passes every rule.
 func validInput() Input {
@@ -240,8 +245,8 @@ func TestValidateRules(t *testing.T) {
 			if errs[0].Reason == "" {
 				t.Errorf("error for %s has no reason", tt.field)
 			}
-			if !reflect.DeepEqual(e, Entry{}) {
-				t.Errorf("Validate returned a non-zero entry with errors: %+v", e)
+			if d := cmp.Diff(Entry{}, e, sameTime); d != "" {
+				t.Errorf("Validate returned a non-zero entry with errors (-zero +got):\n%s", d)
 			}
 		})
 	}
@@ -265,8 +270,8 @@ func TestValidateCopiesFields(t *testing.T) {
 		AffectedObjects:      []Object{{Type: "Device", ID: "131090", Name: "mx960-1"}},
 		AffectedObjectDetail: "detail", EventID: "evt-1",
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("Validate =\n%+v\nwant\n%+v", got, want)
+	if d := cmp.Diff(want, got, sameTime); d != "" {
+		t.Errorf("Validate (-want +got):\n%s", d)
 	}
 }
 

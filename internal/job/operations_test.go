@@ -2,10 +2,11 @@ package job
 
 import (
 	"errors"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -16,6 +17,10 @@ var (
 )
 
 func ptr[T any](v T) *T { return &v }
+
+// sameTime compares times as reflect.DeepEqual did, less the monotonic
+// clock: the same instant in the same zone.
+var sameTime = cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() })
 
 func TestProgress(t *testing.T) {
 	tests := []struct {
@@ -168,16 +173,16 @@ func TestProgress(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Progress: %v", err)
 				}
-				if !reflect.DeepEqual(j, tt.want) {
-					t.Fatalf("job = %+v\nwant  %+v", j, tt.want)
+				if d := cmp.Diff(tt.want, j, sameTime); d != "" {
+					t.Fatalf("job (-want +got):\n%s", d)
 				}
 				return
 			}
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("Progress error = %v, want %q", err, tt.wantErr)
 			}
-			if !reflect.DeepEqual(j, tt.job) {
-				t.Fatalf("a refused change modified the job: %+v", j)
+			if d := cmp.Diff(tt.job, j, sameTime); d != "" {
+				t.Fatalf("a refused change modified the job (-before +after):\n%s", d)
 			}
 			var fe *FieldError
 			var te *TransitionError
@@ -240,16 +245,16 @@ func TestCancel(t *testing.T) {
 				if !errors.As(err, &te) || err.Error() != tt.wantErr {
 					t.Fatalf("Cancel error = %v, want *TransitionError %q", err, tt.wantErr)
 				}
-				if !reflect.DeepEqual(j, tt.job) {
-					t.Fatalf("a refused cancel modified the job: %+v", j)
+				if d := cmp.Diff(tt.job, j, sameTime); d != "" {
+					t.Fatalf("a refused cancel modified the job (-before +after):\n%s", d)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatalf("Cancel: %v", err)
 			}
-			if !reflect.DeepEqual(j, tt.want) {
-				t.Fatalf("job = %+v\nwant  %+v", j, tt.want)
+			if d := cmp.Diff(tt.want, j, sameTime); d != "" {
+				t.Fatalf("job (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -289,8 +294,8 @@ func TestReschedule(t *testing.T) {
 			if err == nil || err.Error() != tt.wantErr {
 				t.Fatalf("Reschedule error = %v, want %q", err, tt.wantErr)
 			}
-			if !reflect.DeepEqual(j, orig) {
-				t.Fatalf("a refused reschedule modified the job: %+v", j)
+			if d := cmp.Diff(orig, j, sameTime); d != "" {
+				t.Fatalf("a refused reschedule modified the job (-before +after):\n%s", d)
 			}
 		})
 	}
@@ -314,8 +319,8 @@ func TestRetry(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Retry of a %s job: %v", state, err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("Retry of a %s job = %+v\nwant %+v", state, got, want)
+		if d := cmp.Diff(want, got, sameTime); d != "" {
+			t.Fatalf("Retry of a %s job (-want +got):\n%s", state, d)
 		}
 	}
 	for _, state := range []string{sch, inp, suc} {

@@ -62,8 +62,8 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Parse(%q).String() = %q, which does not parse: %v", s, out, err)
 			}
-			if !eq(again, q) {
-				t.Fatalf("round trip of %q through %q:\n got %s\nwant %s", s, out, dump(again), dump(q))
+			if d := queryDiff(q, again); d != "" {
+				t.Fatalf("round trip of %q through %q (-want +got):\n%s", s, out, d)
 			}
 		}
 	})

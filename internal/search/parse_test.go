@@ -4,11 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // the DST cases must not depend on the machine's zoneinfo
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // now is the reference time of every test.
@@ -48,9 +49,17 @@ func phrase(s string) Word           { return Word{Text: s, Phrase: true} }
 func notWord(w Word) Word            { w.Negate = true; return w }
 func dump(q Query) string            { return fmt.Sprintf("%#v", q) }
 func parse(q string) (Query, error)  { return Parse(q, now, nil) }
-func eq(a, b Query) bool             { return reflect.DeepEqual(a, b) }
 func repeat(s string, n int) string  { return strings.TrimSpace(strings.Repeat(s+" ", n)) }
 func values(s string, n int) string  { return strings.TrimSuffix(strings.Repeat(s+",", n), ",") }
+
+// queryDiff describes how got differs from want (-want +got), or is ""
+// when they are equal: network prefixes compared as values, times as the
+// same instant in the same zone.
+func queryDiff(want, got Query) string {
+	return cmp.Diff(want, got,
+		cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }),
+		cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() }))
+}
 
 func TestParseExample(t *testing.T) {
 	q := `user:super task:"Apply CLI Configlet" result:Failure,Job\ Scheduled ip:172.16.0.0/16 ` +
@@ -73,16 +82,18 @@ func TestParseExample(t *testing.T) {
 		},
 		Words: []Word{word("ntp")},
 	}
-	if !eq(got, want) {
-		t.Fatalf("Parse:\n got %s\nwant %s", dump(got), dump(want))
+	if d := queryDiff(want, got); d != "" {
+		t.Fatalf("Parse (-want +got):\n%s", d)
 	}
 	const canonical = `user:super task:"Apply CLI Configlet" result:Failure,"Job Scheduled" ip:172.16.0.0/16 ` +
 		`after:2026-11-01 before:"2026-11-02 10:00" object:Device:mx960-1 -domain:Global/Lab ntp`
 	if s := got.String(); s != canonical {
 		t.Errorf("String:\n got %s\nwant %s", s, canonical)
 	}
-	if again, err := Parse(got.String(), now, berlin); err != nil || !eq(again, got) {
-		t.Errorf("round trip: %v\n got %s", err, dump(again))
+	if again, err := Parse(got.String(), now, berlin); err != nil {
+		t.Errorf("round trip: %v", err)
+	} else if d := queryDiff(got, again); d != "" {
+		t.Errorf("round trip (-want +got):\n%s", d)
 	}
 }
 
@@ -215,8 +226,8 @@ func TestParse(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Parse(%q): %v", tt.q, err)
 			}
-			if !eq(got, tt.want) {
-				t.Fatalf("Parse(%q):\n got %s\nwant %s", tt.q, dump(got), dump(tt.want))
+			if d := queryDiff(tt.want, got); d != "" {
+				t.Fatalf("Parse(%q) (-want +got):\n%s", tt.q, d)
 			}
 			checkRoundTrip(t, got, now, nil)
 		})
@@ -255,8 +266,8 @@ func checkRoundTrip(t *testing.T, q Query, now time.Time, loc *time.Location) {
 		if err != nil {
 			t.Fatalf("Parse(%q) of the printed query: %v", s, err)
 		}
-		if !eq(again, q) {
-			t.Fatalf("round trip through %q:\n got %s\nwant %s", s, dump(again), dump(q))
+		if d := queryDiff(q, again); d != "" {
+			t.Fatalf("round trip through %q (-want +got):\n%s", s, d)
 		}
 	}
 }
@@ -369,8 +380,8 @@ func TestFields(t *testing.T) {
 	want := []string{"user", "user_name", "ip", "user_ip", "domain", "application", "app", "workspace",
 		"task", "result", "job", "job_id", "object", "id", "after", "before", "source"}
 	got := Fields()
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Fields() = %q, want %q", got, want)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Fields() (-want +got):\n%s", d)
 	}
 	got[0] = "changed"
 	if Fields()[0] != "user" {

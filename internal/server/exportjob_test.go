@@ -10,6 +10,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -18,49 +19,49 @@ import (
 // the export is audited.
 func TestExportJob(t *testing.T) {
 	dir := t.TempDir()
-	e := newSecEnv(t, func(o *server.Options) { o.ExportDir = dir })
-	e.addDomain("Global/EMEA", false)
-	e.addDomain("Global/APAC", false)
-	e.addUser("emea-auditor", []string{"audit-log-admin"}, "Global/EMEA")
-	e.addUser("other-auditor", []string{"audit-log-admin"}, "Global/EMEA")
+	e := servertest.NewEnv(t, func(o *server.Options) { o.ExportDir = dir })
+	e.AddDomain("Global/EMEA", false)
+	e.AddDomain("Global/APAC", false)
+	e.AddUser("emea-auditor", []string{"audit-log-admin"}, "Global/EMEA")
+	e.AddUser("other-auditor", []string{"audit-log-admin"}, "Global/EMEA")
 	at := time.Now().UTC().Add(-time.Hour)
 	for i := range 30 {
 		d := "Global/EMEA"
 		if i%3 == 0 {
 			d = "Global/APAC"
 		}
-		e.seed(audit.Entry{UserName: fmt.Sprintf("u%d", i%2), Domain: d, Timestamp: at.Add(time.Duration(i) * time.Second)})
+		e.Seed(audit.Entry{UserName: fmt.Sprintf("u%d", i%2), Domain: d, Timestamp: at.Add(time.Duration(i) * time.Second)})
 	}
-	c := e.login(t, "emea-auditor", secPassword)
+	c := e.Login(t, "emea-auditor", servertest.Password)
 
-	if r := c.do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs?format=xml", ""); r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"format"`) {
-		t.Fatalf("bad format: %d %s", r.status, r.body)
+	if r := c.Do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs?format=xml", ""); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, `"field":"format"`) {
+		t.Fatalf("bad format: %d %s", r.Status, r.Body)
 	}
-	r := c.do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs?format=csv&user_name=u1", "")
-	if r.status != http.StatusAccepted {
-		t.Fatalf("export job: %d %s, want 202", r.status, r.body)
+	r := c.Do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs?format=csv&user_name=u1", "")
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("export job: %d %s, want 202", r.Status, r.Body)
 	}
 	var acc struct {
 		JobID       int64  `json:"job_id"`
 		DownloadURL string `json:"download_url"`
 	}
-	secDecode(t, r, &acc)
+	r.Decode(t, &acc)
 	if acc.DownloadURL != fmt.Sprintf("/api/v1/jobs/%d/download", acc.JobID) {
 		t.Fatalf("download_url = %q", acc.DownloadURL)
 	}
 	var j store.Job
 	waitFor(t, "the export job to end", func() bool {
-		j, _ = e.f.Store.GetJob(e.ctx, store.AllDomains, acc.JobID)
+		j, _ = e.Store.GetJob(e.Ctx, store.AllDomains, acc.JobID)
 		return j.State == store.JobSuccess || j.State == store.JobFailure
 	})
 	if j.State != store.JobSuccess || j.Percent != 100 || !strings.Contains(j.Summary, "Exported 10 entries") {
 		t.Fatalf("job = %+v", j)
 	}
-	r = c.get(t, acc.DownloadURL)
-	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "text/csv") {
-		t.Fatalf("download: %d %s", r.status, r.body)
+	r = c.Get(t, acc.DownloadURL)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("download: %d %s", r.Status, r.Body)
 	}
-	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,18 +74,18 @@ func TestExportJob(t *testing.T) {
 			t.Fatalf("the file holds %q", row)
 		}
 	}
-	if r := e.login(t, "other-auditor", secPassword).get(t, acc.DownloadURL); r.status != http.StatusNotFound {
-		t.Fatalf("another user's download: %d, want 404", r.status)
+	if r := e.Login(t, "other-auditor", servertest.Password).Get(t, acc.DownloadURL); r.Status != http.StatusNotFound {
+		t.Fatalf("another user's download: %d, want 404", r.Status)
 	}
-	if got := e.logs(t, "Export Audit Logs"); len(got) != 1 || got[0].UserName != "emea-auditor" || !strings.Contains(got[0].Description, "exported 10 audit log entries") {
+	if got := e.Logs(t, "Export Audit Logs"); len(got) != 1 || got[0].UserName != "emea-auditor" || !strings.Contains(got[0].Description, "exported 10 audit log entries") {
 		t.Fatalf("export audit entries: %+v", got)
 	}
-	if r := c.get(t, fmt.Sprintf("/jobs/%d", acc.JobID)); r.status != http.StatusOK || !strings.Contains(r.body, `href="`+acc.DownloadURL+`"`) {
-		t.Fatalf("the job's page offers no download: %d", r.status)
+	if r := c.Get(t, fmt.Sprintf("/jobs/%d", acc.JobID)); r.Status != http.StatusOK || !strings.Contains(r.Body, `href="`+acc.DownloadURL+`"`) {
+		t.Fatalf("the job's page offers no download: %d", r.Status)
 	}
 	// The grid's form goes on to the job's page.
-	r = c.do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs", "query=format%3Dndjson")
-	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.header.Get("Location"), "/jobs/") {
-		t.Fatalf("form post: %d Location %q", r.status, r.header.Get("Location"))
+	r = c.Do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs", "query=format%3Dndjson")
+	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/jobs/") {
+		t.Fatalf("form post: %d Location %q", r.Status, r.Header.Get("Location"))
 	}
 }

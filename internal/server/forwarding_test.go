@@ -20,6 +20,7 @@ import (
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/server/servertest"
 )
 
 // closedPort returns a loopback port nothing listens on.
@@ -41,25 +42,26 @@ func criterionJSON(name string, port int) string {
 // criteria, and that a criterion is visible only to administrators whose
 // domains cover the domains it forwards.
 func TestForwardingAPIRolesAndDomains(t *testing.T) {
-	e := newSecEnv(t, nil)
-	e.addDomain("Global/EMEA", false)
-	e.addUser("auditadmin", []string{string(access.RoleAuditLogAdmin)}, "Global")
-	e.addUser("emeaaudit", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
-	e.addUser("useradmin", []string{string(access.RoleUserAdmin)}, "Global")
-	e.addUser("jobs", []string{string(access.RoleJobAdmin)}, "Global")
-	reader := e.addToken("reader", []string{string(access.ScopeRead)}, "Global")
-	admin := e.addToken("admintoken", []string{string(access.ScopeAdmin)}, "Global")
+	e := servertest.NewEnv(t, nil)
+	e.AddDomain("Global/EMEA", false)
+	e.AddUser("auditadmin", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	e.AddUser("emeaaudit", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
+	e.AddUser("useradmin", []string{string(access.RoleUserAdmin)}, "Global")
+	e.AddUser("jobs", []string{string(access.RoleJobAdmin)}, "Global")
+	e.AddToken("reader", []string{string(access.ScopeRead)}, "Global")
+	admin := e.AddToken("admintoken", []string{string(access.ScopeAdmin)}, "Global")
 	port := closedPort(t)
 
+	var refusals []servertest.Scenario
 	for _, c := range []struct {
-		name   string
-		client *secClient
-		want   int
+		name string
+		who  servertest.Identity
+		want int
 	}{
-		{"anonymous", e.client(), http.StatusUnauthorized},
-		{"user admin", e.login(t, "useradmin", secPassword), http.StatusForbidden},
-		{"job admin", e.login(t, "jobs", secPassword), http.StatusForbidden},
-		{"read token", e.tokenClient(reader.Secret), http.StatusForbidden},
+		{"anonymous", servertest.Anonymous(), http.StatusUnauthorized},
+		{"user admin", servertest.User("useradmin"), http.StatusForbidden},
+		{"job admin", servertest.User("jobs"), http.StatusForbidden},
+		{"read token", servertest.Token("reader"), http.StatusForbidden},
 	} {
 		for _, req := range []struct{ method, path, body string }{
 			{"POST", "/api/v1/forwarding-criteria", criterionJSON("x", port)},
@@ -69,34 +71,34 @@ func TestForwardingAPIRolesAndDomains(t *testing.T) {
 			{"DELETE", "/api/v1/forwarding-criteria/1", ""},
 			{"POST", "/api/v1/forwarding-criteria/1/replay", `{"from_id": 1}`},
 		} {
-			if r := c.client.do(t, req.method, req.path, req.body); r.status != c.want {
-				t.Errorf("%s: %s %s = %d, want %d: %s", c.name, req.method, req.path, r.status, c.want, r.body)
-			}
+			refusals = append(refusals, servertest.Scenario{Name: c.name + ": " + req.method + " " + req.path, Method: req.method,
+				URL: req.path, Body: req.body, Identity: c.who, ExpectedStatus: c.want})
 		}
 	}
+	servertest.Run(t, e, refusals)
 
-	global := e.login(t, "auditadmin", secPassword)
-	r := global.do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON("global-siem", port))
-	if r.status != http.StatusCreated {
-		t.Fatalf("audit log admin create: %d %s", r.status, r.body)
+	global := e.Login(t, "auditadmin", servertest.Password)
+	r := global.Do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON("global-siem", port))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("audit log admin create: %d %s", r.Status, r.Body)
 	}
 	var g forward.View
-	secDecode(t, r, &g)
-	emea := e.login(t, "emeaaudit", secPassword)
-	r = emea.do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON("emea-siem", port))
-	if r.status != http.StatusCreated {
-		t.Fatalf("EMEA audit log admin create: %d %s", r.status, r.body)
+	r.Decode(t, &g)
+	emea := e.Login(t, "emeaaudit", servertest.Password)
+	r = emea.Do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON("emea-siem", port))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("EMEA audit log admin create: %d %s", r.Status, r.Body)
 	}
 	var em forward.View
-	secDecode(t, r, &em)
+	r.Decode(t, &em)
 	if strings.Join(em.Domains, ",") != "Global/EMEA" || strings.Join(g.Domains, ",") != "Global" {
 		t.Errorf("domains: global %v, emea %v", g.Domains, em.Domains)
 	}
-	names := func(c *secClient) string {
+	names := func(c *servertest.Client) string {
 		var out struct {
 			Criteria []forward.View `json:"forwarding_criteria"`
 		}
-		secDecode(t, c.get(t, "/api/v1/forwarding-criteria"), &out)
+		c.Get(t, "/api/v1/forwarding-criteria").Decode(t, &out)
 		var ns []string
 		for _, v := range out.Criteria {
 			ns = append(ns, v.Name)
@@ -109,20 +111,21 @@ func TestForwardingAPIRolesAndDomains(t *testing.T) {
 	if got := names(emea); got != "emea-siem" {
 		t.Errorf("EMEA admin sees %q", got)
 	}
-	if got := names(e.tokenClient(admin.Secret)); got != "global-siem,emea-siem" {
+	if got := names(e.TokenClient(admin.Secret)); got != "global-siem,emea-siem" {
 		t.Errorf("admin token sees %q", got)
 	}
 	gid := "/api/v1/forwarding-criteria/" + strconv.FormatInt(g.ID, 10)
+	var hidden []servertest.Scenario
 	for _, req := range []struct{ method, path, body string }{
 		{"GET", gid, ""}, {"PUT", gid, criterionJSON("taken-over", port)}, {"DELETE", gid, ""},
 		{"POST", gid + "/replay", `{"from_id": 1}`},
 	} {
-		if r := emea.do(t, req.method, req.path, req.body); r.status != http.StatusNotFound {
-			t.Errorf("EMEA admin %s %s = %d, want 404", req.method, req.path, r.status)
-		}
+		hidden = append(hidden, servertest.Scenario{Name: "EMEA admin " + req.method + " " + req.path, Method: req.method, URL: req.path,
+			Body: req.body, Identity: servertest.As(emea), ExpectedStatus: http.StatusNotFound, NotExpectedContent: []string{"global-siem"}})
 	}
-	if r := global.get(t, gid); r.status != http.StatusOK || !strings.Contains(r.body, `"global-siem"`) {
-		t.Errorf("criterion changed by a refused request: %d %s", r.status, r.body)
+	servertest.Run(t, e, hidden)
+	if r := global.Get(t, gid); r.Status != http.StatusOK || !strings.Contains(r.Body, `"global-siem"`) {
+		t.Errorf("criterion changed by a refused request: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -130,26 +133,26 @@ func TestForwardingAPIRolesAndDomains(t *testing.T) {
 // checks that each is named and nothing is stored; then that secrets stay
 // out of answers and of the audit log.
 func TestForwardingValidation(t *testing.T) {
-	e := newSecEnv(t, nil)
-	c := e.tokenClient(e.f.AdminToken)
+	e := servertest.NewEnv(t, nil)
+	c := e.TokenClient(e.AdminToken)
 	long := strings.Repeat("a", 129)
-	r := c.do(t, "POST", "/api/v1/forwarding-criteria", `{"name": "`+long+`", "description": "two\nlines", "host": "bad host!",
+	r := c.Do(t, "POST", "/api/v1/forwarding-criteria", `{"name": "`+long+`", "description": "two\nlines", "host": "bad host!",
 		"port": 70000, "protocol": "smtp", "format": "xml", "filter": "user:", "tls": {"ca_pem": "not a pem", "client_key_pem": "key"}}`)
-	if r.status != http.StatusBadRequest {
-		t.Fatalf("status %d: %s", r.status, r.body)
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
 	var answer struct {
 		Error  string
 		Fields []struct{ Field, Reason string }
 	}
-	secDecode(t, r, &answer)
+	r.Decode(t, &answer)
 	got := map[string]bool{}
 	for _, f := range answer.Fields {
 		got[f.Field] = true
 	}
 	for _, f := range []string{"name", "description", "host", "port", "protocol", "format", "filter", "tls", "tls.ca_pem", "tls.client_cert_pem"} {
 		if !got[f] {
-			t.Errorf("field %s not named; answer: %s", f, r.body)
+			t.Errorf("field %s not named; answer: %s", f, r.Body)
 		}
 	}
 	for _, body := range []string{
@@ -160,14 +163,14 @@ func TestForwardingValidation(t *testing.T) {
 		`{"name": "n", "host": "127.0.0.1", "unknown": 1}`,
 		`{"name": "n", "host": "` + strings.Repeat("h", 254) + `"}`,
 	} {
-		if r := c.do(t, "POST", "/api/v1/forwarding-criteria", body); r.status != http.StatusBadRequest {
-			t.Errorf("%.80s: status %d, want 400", body, r.status)
+		if r := c.Do(t, "POST", "/api/v1/forwarding-criteria", body); r.Status != http.StatusBadRequest {
+			t.Errorf("%.80s: status %d, want 400", body, r.Status)
 		}
 	}
-	if list := c.get(t, "/api/v1/forwarding-criteria"); !strings.Contains(list.body, `"forwarding_criteria":[]`) {
-		t.Fatalf("a refused criterion was stored: %s", list.body)
+	if list := c.Get(t, "/api/v1/forwarding-criteria"); !strings.Contains(list.Body, `"forwarding_criteria":[]`) {
+		t.Fatalf("a refused criterion was stored: %s", list.Body)
 	}
-	if n := len(e.logs(t, "Add Forwarding Criterion")); n != 0 {
+	if n := len(e.Logs(t, "Add Forwarding Criterion")); n != 0 {
 		t.Fatalf("%d audit entries for refused criteria", n)
 	}
 
@@ -176,40 +179,40 @@ func TestForwardingValidation(t *testing.T) {
 	certPEM, keyPEM := testClientCert(t)
 	body, _ := json.Marshal(map[string]any{"name": "tls-siem", "host": "127.0.0.1", "port": closedPort(t), "protocol": "tls",
 		"tls": map[string]any{"client_cert_pem": certPEM, "client_key_pem": keyPEM, "server_name": "siem.example"}})
-	r = c.do(t, "POST", "/api/v1/forwarding-criteria", string(body))
-	if r.status != http.StatusCreated {
-		t.Fatalf("create TLS criterion: %d %s", r.status, r.body)
+	r = c.Do(t, "POST", "/api/v1/forwarding-criteria", string(body))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create TLS criterion: %d %s", r.Status, r.Body)
 	}
 	var v forward.View
-	secDecode(t, r, &v)
-	if strings.Contains(r.body, "PRIVATE KEY") || !v.TLS.HasClientKey || v.Port == 514 {
-		t.Fatalf("create answer shows the key or lost it: %s", r.body)
+	r.Decode(t, &v)
+	if strings.Contains(r.Body, "PRIVATE KEY") || !v.TLS.HasClientKey || v.Port == 514 {
+		t.Fatalf("create answer shows the key or lost it: %s", r.Body)
 	}
 	id := "/api/v1/forwarding-criteria/" + strconv.FormatInt(v.ID, 10)
 	body, _ = json.Marshal(map[string]any{"name": "tls-siem", "host": "127.0.0.2", "protocol": "tls", "enabled": false,
 		"tls": map[string]any{"client_cert_pem": certPEM, "server_name": "siem.example"}})
-	r = c.do(t, "PUT", id, string(body))
-	if r.status != http.StatusOK {
-		t.Fatalf("update: %d %s", r.status, r.body)
+	r = c.Do(t, "PUT", id, string(body))
+	if r.Status != http.StatusOK {
+		t.Fatalf("update: %d %s", r.Status, r.Body)
 	}
-	secDecode(t, r, &v)
+	r.Decode(t, &v)
 	if !v.TLS.HasClientKey || v.Host != "127.0.0.2" || v.Port != forward.DefaultPort || v.Enabled {
 		t.Fatalf("after update: %+v", v)
 	}
-	if r := c.get(t, id); strings.Contains(r.body, "PRIVATE KEY") {
-		t.Fatalf("GET shows the key: %s", r.body)
+	if r := c.Get(t, id); strings.Contains(r.Body, "PRIVATE KEY") {
+		t.Fatalf("GET shows the key: %s", r.Body)
 	}
-	if r := c.do(t, "POST", id+"/replay", `{"from_id": 1, "from_time": "2026-01-01T00:00:00Z"}`); r.status != http.StatusBadRequest {
-		t.Errorf("replay with both from_id and from_time: %d", r.status)
+	if r := c.Do(t, "POST", id+"/replay", `{"from_id": 1, "from_time": "2026-01-01T00:00:00Z"}`); r.Status != http.StatusBadRequest {
+		t.Errorf("replay with both from_id and from_time: %d", r.Status)
 	}
-	if r := c.do(t, "POST", id+"/replay", `{"from_time": "2000-01-01T00:00:00Z"}`); r.status != http.StatusOK || !strings.Contains(r.body, `"last_delivered_id":0`) {
-		t.Errorf("replay from 2000: %d %s", r.status, r.body)
+	if r := c.Do(t, "POST", id+"/replay", `{"from_time": "2000-01-01T00:00:00Z"}`); r.Status != http.StatusOK || !strings.Contains(r.Body, `"last_delivered_id":0`) {
+		t.Errorf("replay from 2000: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(t, "DELETE", id, ""); r.status != http.StatusOK {
-		t.Errorf("delete: %d %s", r.status, r.body)
+	if r := c.Do(t, "DELETE", id, ""); r.Status != http.StatusOK {
+		t.Errorf("delete: %d %s", r.Status, r.Body)
 	}
 	for _, task := range []string{"Add Forwarding Criterion", "Modify Forwarding Criterion", "Replay Forwarding Criterion", "Delete Forwarding Criterion"} {
-		logs := e.logs(t, task)
+		logs := e.Logs(t, task)
 		if len(logs) != 1 {
 			t.Errorf("%d %q entries, want 1", len(logs), task)
 			continue
@@ -222,7 +225,7 @@ func TestForwardingValidation(t *testing.T) {
 			t.Errorf("%s recorded as %s/%s", task, en.UserName, en.Application)
 		}
 	}
-	if d := e.logs(t, "Modify Forwarding Criterion"); len(d) == 1 && !strings.Contains(d[0].AffectedObjectDetail, `"host":"127.0.0.2"`) {
+	if d := e.Logs(t, "Modify Forwarding Criterion"); len(d) == 1 && !strings.Contains(d[0].AffectedObjectDetail, `"host":"127.0.0.2"`) {
 		t.Errorf("modify entry lacks before/after: %s", d[0].AffectedObjectDetail)
 	}
 }
@@ -230,20 +233,20 @@ func TestForwardingValidation(t *testing.T) {
 // failingCriterion adds a criterion forwarding Global to a loopback port
 // nothing listens on and waits until its forwarder has failed; it returns
 // the criterion and the address it points at.
-func failingCriterion(t *testing.T, e *secEnv, name string) (forward.View, string) {
+func failingCriterion(t *testing.T, e *servertest.Env, name string) (forward.View, string) {
 	t.Helper()
 	port := closedPort(t)
-	admin := e.tokenClient(e.f.AdminToken)
-	r := admin.do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON(name, port))
-	if r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	admin := e.TokenClient(e.AdminToken)
+	r := admin.Do(t, "POST", "/api/v1/forwarding-criteria", criterionJSON(name, port))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	var v forward.View
-	secDecode(t, r, &v)
-	e.seed(audit.Entry{UserName: "alice"})
+	r.Decode(t, &v)
+	e.Seed(audit.Entry{UserName: "alice"})
 	id := "/api/v1/forwarding-criteria/" + strconv.FormatInt(v.ID, 10)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		secDecode(t, admin.get(t, id), &v)
+		admin.Get(t, id).Decode(t, &v)
 		if v.Failing() {
 			return v, "127.0.0.1:" + strconv.Itoa(port)
 		}
@@ -263,55 +266,52 @@ func fastForwarding(o *server.Options) {
 // administrators of its domains, and nothing more than "ready" to anyone
 // else; /metrics shows it by id, without its name, receiver or error.
 func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
-	e := newSecEnv(t, fastForwarding)
-	e.addDomain("Global/EMEA", false)
-	e.addUser("ready-auditor", []string{string(access.RoleAuditLogAdmin)}, "Global")
-	e.addUser("ready-emea", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
-	e.addUser("ready-users", []string{string(access.RoleUserAdmin)}, "Global")
-	reader := e.addToken("ready-reader", []string{string(access.ScopeRead)}, "Global")
+	e := servertest.NewEnv(t, fastForwarding)
+	e.AddDomain("Global/EMEA", false)
+	e.AddUser("ready-auditor", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	e.AddUser("ready-emea", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
+	e.AddUser("ready-users", []string{string(access.RoleUserAdmin)}, "Global")
+	reader := e.AddToken("ready-reader", []string{string(access.ScopeRead)}, "Global")
 	v, addr := failingCriterion(t, e, "down-siem")
 	secrets := []string{"down-siem", addr, "127.0.0.1", "connection refused", "error", "forwarding", "backlog"}
 
+	var readyz []servertest.Scenario
 	for _, c := range []struct {
 		name   string
-		client *secClient
+		who    servertest.Identity
 		detail bool
 	}{
-		{"anonymous", e.client(), false},
-		{"a User Administrator", e.login(t, "ready-users", secPassword), false},
-		{"a read token", e.tokenClient(reader.Secret), false},
-		{"an Audit Log Administrator of Global/EMEA", e.login(t, "ready-emea", secPassword), false},
-		{"an Audit Log Administrator of Global", e.login(t, "ready-auditor", secPassword), true},
-		{"an admin token", e.tokenClient(e.f.AdminToken), true},
+		{"anonymous", servertest.Anonymous(), false},
+		{"a User Administrator", servertest.User("ready-users"), false},
+		{"a read token", servertest.Token("ready-reader"), false},
+		{"an Audit Log Administrator of Global/EMEA", servertest.User("ready-emea"), false},
+		{"an Audit Log Administrator of Global", servertest.User("ready-auditor"), true},
+		{"an admin token", servertest.Token(servertest.AdminTokenName), true},
 	} {
-		r := c.client.get(t, "/readyz")
-		if r.status != http.StatusOK || !strings.HasPrefix(r.body, "ready\n") {
-			t.Errorf("readyz for %s = %d:\n%s", c.name, r.status, r.body)
-			continue
-		}
+		s := servertest.Scenario{Name: "readyz for " + c.name, URL: "/readyz", Identity: c.who, ExpectedStatus: http.StatusOK,
+			ExpectedContent: []string{`forwarding "down-siem": failing since`, addr, "connection refused"},
+			AfterFunc: func(t testing.TB, _ *servertest.Env, r servertest.Response) {
+				if !strings.HasPrefix(r.Body, "ready\n") {
+					t.Errorf("readyz does not begin with ready:\n%s", r.Body)
+				}
+			}}
 		if !c.detail {
-			if r.body != "ready\n" {
-				t.Errorf("readyz for %s says more than ready:\n%s", c.name, r.body)
-			}
-			for _, s := range secrets {
-				if strings.Contains(r.body, s) {
-					t.Errorf("readyz for %s shows %q", c.name, s)
+			s.ExpectedContent, s.NotExpectedContent = nil, secrets
+			s.AfterFunc = func(t testing.TB, _ *servertest.Env, r servertest.Response) {
+				if r.Body != "ready\n" {
+					t.Errorf("readyz says more than ready:\n%s", r.Body)
 				}
 			}
-			continue
 		}
-		for _, want := range []string{`forwarding "down-siem": failing since`, addr, "connection refused"} {
-			if !strings.Contains(r.body, want) {
-				t.Errorf("readyz for %s lacks %q:\n%s", c.name, want, r.body)
-			}
-		}
+		readyz = append(readyz, s)
 	}
+	servertest.Run(t, e, readyz)
 
 	// The httptest server is on loopback: /metrics answers without
 	// credentials there, but not through a proxy without a token.
-	m := e.client().get(t, "/metrics")
-	if m.status != http.StatusOK {
-		t.Fatalf("metrics on loopback: %d", m.status)
+	m := e.Client().Get(t, "/metrics")
+	if m.Status != http.StatusOK {
+		t.Fatalf("metrics on loopback: %d", m.Status)
 	}
 	id := strconv.FormatInt(v.ID, 10)
 	for _, name := range []string{
@@ -320,20 +320,20 @@ func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
 		`logbook_forwarding_backlog_entries{criterion="` + id + `"} `, `logbook_forwarding_failing{criterion="` + id + `"} 1`,
 		`logbook_forwarding_last_error_timestamp_seconds{criterion="` + id + `"}`, `logbook_jobs{state="SCHEDULED"} 0`,
 	} {
-		if !strings.Contains(m.body, name) {
+		if !strings.Contains(m.Body, name) {
 			t.Errorf("metrics lack %s", name)
 		}
 	}
 	for _, s := range []string{"down-siem", addr, "127.0.0.1", "connection refused"} {
-		if strings.Contains(m.body, s) {
+		if strings.Contains(m.Body, s) {
 			t.Errorf("metrics show %q", s)
 		}
 	}
-	if r := e.client().do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.status != http.StatusUnauthorized {
-		t.Errorf("metrics through a proxy without a token: %d", r.status)
+	if r := e.Client().Do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.Status != http.StatusUnauthorized {
+		t.Errorf("metrics through a proxy without a token: %d", r.Status)
 	}
-	if r := e.tokenClient(reader.Secret).do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.status != http.StatusOK {
-		t.Errorf("metrics with a read token: %d", r.status)
+	if r := e.TokenClient(reader.Secret).Do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9"); r.Status != http.StatusOK {
+		t.Errorf("metrics with a read token: %d", r.Status)
 	}
 }
 
@@ -341,19 +341,19 @@ func TestReadyzAndMetricsShowFailingDestination(t *testing.T) {
 // that a stranger behind a proxy learns of a failing criterion only its
 // id and numbers.
 func TestPublicMetricsShowNoSecrets(t *testing.T) {
-	e := newSecEnv(t, func(o *server.Options) { fastForwarding(o); o.MetricsPublic = true })
+	e := servertest.NewEnv(t, func(o *server.Options) { fastForwarding(o); o.MetricsPublic = true })
 	v, addr := failingCriterion(t, e, "secret-siem")
-	r := e.client().do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9")
-	if r.status != http.StatusOK || !strings.Contains(r.body, `logbook_forwarding_failing{criterion="`+strconv.FormatInt(v.ID, 10)+`"} 1`) {
-		t.Fatalf("public metrics = %d:\n%s", r.status, r.body)
+	r := e.Client().Do(t, "GET", "/metrics", "", "X-Forwarded-For", "203.0.113.9")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, `logbook_forwarding_failing{criterion="`+strconv.FormatInt(v.ID, 10)+`"} 1`) {
+		t.Fatalf("public metrics = %d:\n%s", r.Status, r.Body)
 	}
-	for _, s := range []string{"secret-siem", addr, "127.0.0.1", "connection refused", "test-admin", secPassword} {
-		if strings.Contains(r.body, s) {
+	for _, s := range []string{"secret-siem", addr, "127.0.0.1", "connection refused", "test-admin", servertest.Password} {
+		if strings.Contains(r.Body, s) {
 			t.Errorf("public metrics show %q", s)
 		}
 	}
-	if r := e.client().do(t, "GET", "/readyz", "", "X-Forwarded-For", "203.0.113.9"); r.body != "ready\n" {
-		t.Errorf("readyz for a stranger with --metrics-public: %q", r.body)
+	if r := e.Client().Do(t, "GET", "/readyz", "", "X-Forwarded-For", "203.0.113.9"); r.Body != "ready\n" {
+		t.Errorf("readyz for a stranger with --metrics-public: %q", r.Body)
 	}
 }
 
@@ -377,45 +377,45 @@ func testClientCert(t *testing.T) (string, string) {
 // needs escaping, adds one through the form, refuses a bad one naming
 // the field, replays and deletes, and refuses other roles.
 func TestForwardingPage(t *testing.T) {
-	e := newSecEnv(t, nil)
-	e.addUser("auditadmin", []string{string(access.RoleAuditLogAdmin)}, "Global")
-	e.addUser("useradmin", []string{string(access.RoleUserAdmin)}, "Global")
-	c := e.login(t, "auditadmin", secPassword)
+	e := servertest.NewEnv(t, nil)
+	e.AddUser("auditadmin", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	e.AddUser("useradmin", []string{string(access.RoleUserAdmin)}, "Global")
+	c := e.Login(t, "auditadmin", servertest.Password)
 	port := strconv.Itoa(closedPort(t))
-	r := c.do(t, "POST", "/admin/forwarding", "name=%3Cscript%3Ex&host=127.0.0.1&port="+port+"&protocol=tcp&format=cef&enabled=on&filter=result%3AFailure")
-	if r.status != http.StatusSeeOther {
-		t.Fatalf("add: %d %s", r.status, r.body)
+	r := c.Do(t, "POST", "/admin/forwarding", "name=%3Cscript%3Ex&host=127.0.0.1&port="+port+"&protocol=tcp&format=cef&enabled=on&filter=result%3AFailure")
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", r.Status, r.Body)
 	}
-	page := c.get(t, "/admin/forwarding")
-	if page.status != http.StatusOK || strings.Contains(page.body, "<script>x") || !strings.Contains(page.body, "&lt;script&gt;x") ||
-		!strings.Contains(page.body, "tcp://127.0.0.1:"+port) || !strings.Contains(page.body, `href="/admin/forwarding" aria-current="page"`) {
-		t.Fatalf("page: %d\n%s", page.status, page.body)
+	page := c.Get(t, "/admin/forwarding")
+	if page.Status != http.StatusOK || strings.Contains(page.Body, "<script>x") || !strings.Contains(page.Body, "&lt;script&gt;x") ||
+		!strings.Contains(page.Body, "tcp://127.0.0.1:"+port) || !strings.Contains(page.Body, `href="/admin/forwarding" aria-current="page"`) {
+		t.Fatalf("page: %d\n%s", page.Status, page.Body)
 	}
-	if strings.Contains(page.body, "style=") || strings.Contains(page.body, "<script>") {
+	if strings.Contains(page.Body, "style=") || strings.Contains(page.Body, "<script>") {
 		t.Fatal("inline style or script on the page")
 	}
-	r = c.do(t, "POST", "/admin/forwarding", "name=bad&host=127.0.0.1&port=99999&protocol=tcp&format=cef")
-	if r.status != http.StatusBadRequest || !strings.Contains(r.body, "port: must be from 1 to 65535") || !strings.Contains(r.body, `value="bad"`) {
-		t.Fatalf("bad port: %d\n%s", r.status, r.body)
+	r = c.Do(t, "POST", "/admin/forwarding", "name=bad&host=127.0.0.1&port=99999&protocol=tcp&format=cef")
+	if r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "port: must be from 1 to 65535") || !strings.Contains(r.Body, `value="bad"`) {
+		t.Fatalf("bad port: %d\n%s", r.Status, r.Body)
 	}
 	var list struct {
 		Criteria []forward.View `json:"forwarding_criteria"`
 	}
-	secDecode(t, e.tokenClient(e.f.AdminToken).get(t, "/api/v1/forwarding-criteria"), &list)
+	e.TokenClient(e.AdminToken).Get(t, "/api/v1/forwarding-criteria").Decode(t, &list)
 	if len(list.Criteria) != 1 || list.Criteria[0].Filter != "result:Failure" {
 		t.Fatalf("stored: %+v", list.Criteria)
 	}
 	id := strconv.FormatInt(list.Criteria[0].ID, 10)
-	if r := c.get(t, "/admin/forwarding?edit="+id); r.status != http.StatusOK || !strings.Contains(r.body, `name="id" value="`+id+`"`) {
-		t.Fatalf("edit form: %d", r.status)
+	if r := c.Get(t, "/admin/forwarding?edit="+id); r.Status != http.StatusOK || !strings.Contains(r.Body, `name="id" value="`+id+`"`) {
+		t.Fatalf("edit form: %d", r.Status)
 	}
-	if r := c.do(t, "POST", "/admin/forwarding/"+id+"/replay", "from_id=1"); r.status != http.StatusSeeOther {
-		t.Fatalf("replay: %d %s", r.status, r.body)
+	if r := c.Do(t, "POST", "/admin/forwarding/"+id+"/replay", "from_id=1"); r.Status != http.StatusSeeOther {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
 	}
-	if r := c.do(t, "POST", "/admin/forwarding/"+id+"/delete", "x=1"); r.status != http.StatusSeeOther {
-		t.Fatalf("delete: %d %s", r.status, r.body)
+	if r := c.Do(t, "POST", "/admin/forwarding/"+id+"/delete", "x=1"); r.Status != http.StatusSeeOther {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	if r := e.login(t, "useradmin", secPassword).get(t, "/admin/forwarding"); r.status != http.StatusForbidden {
-		t.Fatalf("user admin: %d", r.status)
+	if r := e.Login(t, "useradmin", servertest.Password).Get(t, "/admin/forwarding"); r.Status != http.StatusForbidden {
+		t.Fatalf("user admin: %d", r.Status)
 	}
 }

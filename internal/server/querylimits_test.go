@@ -11,16 +11,19 @@ import (
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/search"
+	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store/storetest"
 )
+
+type qRoute struct {
+	name, method, path string
+	page               bool // a page of the UI, which answers HTML or text
+}
 
 // qRoutes are the routes that take a search (q=), each with the
 // parameters it needs besides the filters; the query's parameters are
 // appended to path.
-var qRoutes = []struct {
-	name, method, path string
-	page               bool // a page of the UI, which answers HTML or text
-}{
+var qRoutes = []qRoute{
 	{"list", http.MethodGet, "/api/v1/audit-logs?", false},
 	{"stats by task", http.MethodGet, "/api/v1/audit-logs/stats?group_by=task&", false},
 	{"stats per hour", http.MethodGet, "/api/v1/audit-logs/stats?interval=hour&", false},
@@ -34,11 +37,12 @@ var qRoutes = []struct {
 // a large commit goes to the indexed table, small ones wait in the buffer
 // of recent entries, whose words are matched row by row (where the 500 of
 // issue 13 came from). Ten users share the prefix u0, so that a prefix
-// filter gets SQLite's walk per value.
-func newLimitsEnv(t *testing.T) (api, ui *secClient) {
+// filter gets SQLite's walk per value. Pages are sent as the user
+// limits-root, the API with the admin token.
+func newLimitsEnv(t *testing.T) *servertest.Env {
 	t.Helper()
-	e := newSecEnv(t, nil)
-	e.addUser("limits-root", []string{"super-admin"}, audit.RootDomain)
+	e := servertest.NewEnv(t, nil)
+	e.AddUser("limits-root", []string{"super-admin"}, audit.RootDomain)
 	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
 	large := make([]audit.Entry, 300)
 	for i := range large {
@@ -46,25 +50,26 @@ func newLimitsEnv(t *testing.T) (api, ui *secClient) {
 			Description: "x q ntp a b c d e f g h i j k l m n o p", Timestamp: at.Add(time.Duration(i) * time.Second),
 			AffectedObjects: []audit.Object{{Type: "D", Name: fmt.Sprint(i % 7)}}}
 	}
-	e.seed(large...)
+	e.Seed(large...)
 	for i := range 5 {
-		e.seed(audit.Entry{UserName: fmt.Sprintf("u%02d", i), Description: "x q ntp a b c d e f g h i j k l m n o p"})
+		e.Seed(audit.Entry{UserName: fmt.Sprintf("u%02d", i), Description: "x q ntp a b c d e f g h i j k l m n o p"})
 	}
-	return e.tokenClient(e.f.AdminToken), e.login(t, "limits-root", secPassword)
+	return e
 }
 
-// send sends the query string qs to a route, reading a stream that does
-// not end (an export, the live count) only up to its headers.
-func sendQuery(t *testing.T, api, ui *secClient, method, path, qs string, page bool) secResp {
-	t.Helper()
-	c := api
-	if page {
-		c = ui
+var (
+	limitsAPI = servertest.Token(servertest.AdminTokenName)
+	limitsUI  = servertest.User("limits-root")
+)
+
+// queryScenario sends the query string qs to a route, reading a stream
+// that does not end (an export, the live count) only up to its headers.
+func queryScenario(name string, rt qRoute, qs string) servertest.Scenario {
+	s := servertest.Scenario{Name: name, Method: rt.method, URL: rt.path + qs, Identity: limitsAPI, Stream: rt.method != http.MethodPost}
+	if rt.page {
+		s.Identity = limitsUI
 	}
-	if method == http.MethodPost {
-		return c.do(t, method, path+qs, "")
-	}
-	return c.head(t, method, path+qs)
+	return s
 }
 
 // TestQueryLimits sends searches past each limit of the search language
@@ -72,7 +77,7 @@ func sendQuery(t *testing.T, api, ui *secClient, method, path, qs string, page b
 // never 500. The first is issue 13's: one term of 1,000 words, which
 // SQLite refused as too deep an expression.
 func TestQueryLimits(t *testing.T) {
-	api, ui := newLimitsEnv(t)
+	e := newLimitsEnv(t)
 	var ids, objects []string
 	for i := range search.MaxValues {
 		ids = append(ids, fmt.Sprint(i+1))
@@ -94,40 +99,45 @@ func TestQueryLimits(t *testing.T) {
 		{"very long term", `"` + strings.Repeat("a", 2100) + `"`, "expected at most 2000 bytes of query, not 2102"},
 		{"many terms", strings.Repeat("a ", 51), "expected at most 50 terms"},
 	}
+	var scenarios []servertest.Scenario
 	for _, tc := range cases {
 		for _, rt := range qRoutes {
-			t.Run(tc.name+"/"+rt.name, func(t *testing.T) {
-				qs := url.Values{"q": {tc.q}}.Encode()
-				r := sendQuery(t, api, ui, rt.method, rt.path, qs, rt.page)
-				if r.status != http.StatusBadRequest {
-					t.Fatalf("%s %s: %d, want 400:\n%.300s", rt.method, rt.path, r.status, r.body)
-				}
-				switch {
-				case rt.page && strings.HasPrefix(r.header.Get("Content-Type"), "text/html"):
-					if !strings.Contains(r.body, html.EscapeString(tc.msg)) {
-						t.Fatalf("the page does not say %q:\n%.2000s", tc.msg, r.body)
-					}
-				case rt.page:
-					if !strings.Contains(r.body, "q: ") || !strings.Contains(r.body, tc.msg) {
-						t.Fatalf("the answer does not say q: %q:\n%.300s", tc.msg, r.body)
-					}
-				default:
-					var body struct {
-						Error  string             `json:"error"`
-						Fields []audit.FieldError `json:"fields"`
-					}
-					secDecode(t, r, &body)
-					if !strings.HasPrefix(body.Error, "q: ") || !strings.Contains(body.Error, tc.msg) ||
-						len(body.Fields) != 1 || body.Fields[0].Field != "q" {
-						t.Fatalf("error %q fields %v, want one naming q that says %q", body.Error, body.Fields, tc.msg)
-					}
-				}
-			})
+			s := queryScenario(tc.name+"/"+rt.name, rt, url.Values{"q": {tc.q}}.Encode())
+			s.ExpectedStatus = http.StatusBadRequest
+			s.AfterFunc = func(t testing.TB, _ *servertest.Env, r servertest.Response) { checkQueryRefusal(t, rt, r, tc.msg) }
+			scenarios = append(scenarios, s)
 		}
 	}
 	// The statistics page takes no search: it ignores q rather than fail.
-	if r := ui.get(t, "/statistics?"+url.Values{"q": {cases[0].q}}.Encode()); r.status != http.StatusOK {
-		t.Errorf("/statistics with the search of issue 13: %d, want 200", r.status)
+	scenarios = append(scenarios, servertest.Scenario{Name: "statistics ignores q", URL: "/statistics?" + url.Values{"q": {cases[0].q}}.Encode(),
+		Identity: limitsUI, ExpectedStatus: http.StatusOK})
+	servertest.Run(t, e, scenarios)
+}
+
+// checkQueryRefusal checks that the refusal of a search says msg and
+// names q: a page in its HTML or its text, the API in its error and
+// fields.
+func checkQueryRefusal(t testing.TB, rt qRoute, r servertest.Response, msg string) {
+	t.Helper()
+	switch {
+	case rt.page && strings.HasPrefix(r.Header.Get("Content-Type"), "text/html"):
+		if !strings.Contains(r.Body, html.EscapeString(msg)) {
+			t.Fatalf("the page does not say %q:\n%.2000s", msg, r.Body)
+		}
+	case rt.page:
+		if !strings.Contains(r.Body, "q: ") || !strings.Contains(r.Body, msg) {
+			t.Fatalf("the answer does not say q: %q:\n%.300s", msg, r.Body)
+		}
+	default:
+		var body struct {
+			Error  string             `json:"error"`
+			Fields []audit.FieldError `json:"fields"`
+		}
+		r.Decode(t, &body)
+		if !strings.HasPrefix(body.Error, "q: ") || !strings.Contains(body.Error, msg) ||
+			len(body.Fields) != 1 || body.Fields[0].Field != "q" {
+			t.Fatalf("error %q fields %v, want one naming q that says %q", body.Error, body.Fields, msg)
+		}
 	}
 }
 
@@ -136,7 +146,7 @@ func TestQueryLimits(t *testing.T) {
 // other filters, to every route that takes one: each answers it (no SQL
 // error, no 500), within the 5 s a stream's headers are waited for.
 func TestQueryAtTheLimits(t *testing.T) {
-	api, ui := newLimitsEnv(t)
+	e := newLimitsEnv(t)
 	q := storetest.LargestSearch()
 	if _, err := search.Parse(q, time.Now(), time.UTC); err != nil {
 		t.Fatalf("the largest search does not parse: %v", err)
@@ -154,24 +164,22 @@ func TestQueryAtTheLimits(t *testing.T) {
 		filters.Add("object", fmt.Sprintf("D:%d", i))
 	}
 	filters.Set("job_id", strings.TrimSuffix(strings.Repeat("7,", 50), ","))
+	var scenarios []servertest.Scenario
 	for _, tc := range []struct{ name, qs string }{
 		{"largest search", url.Values{"q": {q}}.Encode()},
 		{"largest search with prefix", url.Values{"q": {q}, "user_name": {"u0*"}}.Encode()},
 		{"largest search and filters", filters.Encode()},
 	} {
 		for _, rt := range qRoutes {
-			t.Run(tc.name+"/"+rt.name, func(t *testing.T) {
-				r := sendQuery(t, api, ui, rt.method, rt.path, tc.qs, rt.page)
-				want := http.StatusOK
-				if rt.method == http.MethodPost {
-					want = http.StatusAccepted
-				}
-				if r.status != want {
-					t.Fatalf("%s %s: %d, want %d:\n%.300s", rt.method, rt.path, r.status, want, r.body)
-				}
-			})
+			s := queryScenario(tc.name+"/"+rt.name, rt, tc.qs)
+			s.ExpectedStatus = http.StatusOK
+			if rt.method == http.MethodPost {
+				s.ExpectedStatus = http.StatusAccepted
+			}
+			scenarios = append(scenarios, s)
 		}
 	}
+	servertest.Run(t, e, scenarios)
 }
 
 // TestFilterListLimits checks the other lists a request can grow SQL or
@@ -179,7 +187,7 @@ func TestQueryAtTheLimits(t *testing.T) {
 // made an OR deeper than SQLite takes, and a 500) and the form an export
 // job is asked for with.
 func TestFilterListLimits(t *testing.T) {
-	api, ui := newLimitsEnv(t)
+	e := newLimitsEnv(t)
 	many := func(name, format string, n int) string {
 		v := url.Values{}
 		for i := range n {
@@ -187,6 +195,7 @@ func TestFilterListLimits(t *testing.T) {
 		}
 		return v.Encode()
 	}
+	var scenarios []servertest.Scenario
 	for _, tc := range []struct {
 		name, path, field string
 	}{
@@ -195,29 +204,19 @@ func TestFilterListLimits(t *testing.T) {
 		{"51 owners", "/api/v1/jobs?owner=" + strings.TrimSuffix(strings.Repeat("a,", 51), ","), "owner"},
 		{"51 states", "/api/v1/jobs?state=" + strings.TrimSuffix(strings.Repeat("SUCCESS,", 51), ","), "state"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := api.get(t, tc.path)
-			if r.status != http.StatusBadRequest || !strings.Contains(r.body, `"field":"`+tc.field+`"`) ||
-				!strings.Contains(r.body, "has more than 50 values") {
-				t.Fatalf("%d %.300s, want 400 naming %s", r.status, r.body, tc.field)
-			}
-		})
+		scenarios = append(scenarios, servertest.Scenario{Name: tc.name, URL: tc.path, Identity: limitsAPI,
+			ExpectedStatus: http.StatusBadRequest, ExpectedContent: []string{`"field":"` + tc.field + `"`, "has more than 50 values"}})
 	}
-	if r := ui.get(t, "/jobs?owner="+strings.TrimSuffix(strings.Repeat("a,", 51), ",")); r.status != http.StatusBadRequest ||
-		!strings.Contains(r.body, "owner: has more than 50 values") {
-		t.Errorf("job list page with 51 owners: %d, want 400 saying so", r.status)
-	}
-	if r := api.get(t, "/api/v1/jobs?"+many("job_type", "type-%d", 50)); r.status != http.StatusOK {
-		t.Errorf("50 job types: %d %.300s, want 200", r.status, r.body)
-	}
-
-	body := url.Values{"query": {"format=csv&job_id=" + strings.TrimSuffix(strings.Repeat("1,", 40<<10), ",")}}.Encode()
-	if r := api.do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs", body); r.status != http.StatusRequestEntityTooLarge {
-		t.Errorf("an export job asked for with %d bytes of form: %d %.300s, want 413", len(body), r.status, r.body)
-	}
-	body = url.Values{"query": {"format=csv&q=" + url.QueryEscape(strings.Repeat("x*q=", 500))}}.Encode()
-	if r := api.do(t, http.MethodPost, "/api/v1/audit-logs/export-jobs", body); r.status != http.StatusBadRequest ||
-		!strings.Contains(r.body, "at most 16 words in one term") {
-		t.Errorf("an export job of issue 13's search asked for with a form: %d %.300s, want 400", r.status, r.body)
-	}
+	tooLarge := url.Values{"query": {"format=csv&job_id=" + strings.TrimSuffix(strings.Repeat("1,", 40<<10), ",")}}.Encode()
+	scenarios = append(scenarios, []servertest.Scenario{
+		{Name: "job list page with 51 owners", URL: "/jobs?owner=" + strings.TrimSuffix(strings.Repeat("a,", 51), ","), Identity: limitsUI,
+			ExpectedStatus: http.StatusBadRequest, ExpectedContent: []string{"owner: has more than 50 values"}},
+		{Name: "50 job types", URL: "/api/v1/jobs?" + many("job_type", "type-%d", 50), Identity: limitsAPI, ExpectedStatus: http.StatusOK},
+		{Name: fmt.Sprintf("an export job asked for with %d bytes of form", len(tooLarge)), Method: http.MethodPost,
+			URL: "/api/v1/audit-logs/export-jobs", Body: tooLarge, Identity: limitsAPI, ExpectedStatus: http.StatusRequestEntityTooLarge},
+		{Name: "an export job of issue 13's search asked for with a form", Method: http.MethodPost, URL: "/api/v1/audit-logs/export-jobs",
+			Body: url.Values{"query": {"format=csv&q=" + url.QueryEscape(strings.Repeat("x*q=", 500))}}.Encode(), Identity: limitsAPI,
+			ExpectedStatus: http.StatusBadRequest, ExpectedContent: []string{"at most 16 words in one term"}},
+	}...)
+	servertest.Run(t, e, scenarios)
 }

@@ -2,9 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
-	"regexp"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/job"
+	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -37,32 +36,27 @@ var scopeAreas = []scopeArea{
 // scopeEMEA are the areas an administrator of Global/EMEA manages.
 var scopeEMEA = []string{"emea", "lab"}
 
-// scopedWorld holds one token, user, saved search, forwarding criterion,
-// purge and export job of every area, and administrators of Global/EMEA
-// and of Global to list them.
-type scopedWorld struct {
-	e *secEnv
-}
-
-// newScopedWorld adds the domains, the objects and the administrators to
-// e. Every name it gives begins with "scope-".
-func newScopedWorld(t *testing.T, e *secEnv) *scopedWorld {
+// newScopedWorld adds one token, user, saved search, forwarding
+// criterion, purge and export job of every area to e, and administrators
+// of Global/EMEA and of Global to list them (checkScopedListings). Every
+// name it gives begins with "scope-".
+func newScopedWorld(t *testing.T, e *servertest.Env) {
 	t.Helper()
-	e.addDomain("Global/EMEA", false)
-	e.addDomain("Global/EMEA/Lab", true)
-	e.addDomain("Global/APAC", false)
-	e.addDomain("Global/APAC/Tokyo", false)
-	tree := e.f.Server.Auth.Tree()
+	e.AddDomain("Global/EMEA", false)
+	e.AddDomain("Global/EMEA/Lab", true)
+	e.AddDomain("Global/APAC", false)
+	e.AddDomain("Global/APAC/Tokyo", false)
+	tree := e.Server.Auth.Tree()
 	for _, a := range scopeAreas {
-		e.addToken("scope-tok-"+a.name, []string{"ingest"}, a.domains...)
+		e.AddToken("scope-tok-"+a.name, []string{"ingest"}, a.domains...)
 		user := "scope-usr-" + a.name
-		e.addUser(user, []string{"user"}, a.domains...)
-		if err := e.f.Store.SaveSearch(e.ctx, store.SavedSearch{Owner: "user:" + user, Name: "scope-saved-" + a.name,
+		e.AddUser(user, []string{"user"}, a.domains...)
+		if err := e.Store.SaveSearch(e.Ctx, store.SavedSearch{Owner: "user:" + user, Name: "scope-saved-" + a.name,
 			Query: "q=" + a.name, CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 		port, enabled := 9, false
-		if _, err := e.f.Server.Forwarding.Create(e.ctx, auth.Actor{Name: user}, tree.Scope(a.domains), forward.Input{
+		if _, err := e.Server.Forwarding.Create(e.Ctx, auth.Actor{Name: user}, tree.Scope(a.domains), forward.Input{
 			Name: "scope-fwd-" + a.name, Host: "127.0.0.1", Port: &port, Protocol: forward.ProtocolTCP, Format: forward.FormatCEF,
 			Enabled: &enabled}); err != nil {
 			t.Fatalf("criterion of %s: %v", a.name, err)
@@ -71,7 +65,7 @@ func newScopedWorld(t *testing.T, e *secEnv) *scopedWorld {
 		if a.name == "global" {
 			domains = []string{store.AllDomainsMark} // what a purge of Global records
 		}
-		if _, err := e.f.Store.BeginPurge(e.ctx, store.Anchor{Before: time.Now().Add(-time.Hour), Domains: domains,
+		if _, err := e.Store.BeginPurge(e.Ctx, store.Anchor{Before: time.Now().Add(-time.Hour), Domains: domains,
 			Archive: "scope-purge-" + a.name + ".csv.gz"}); err != nil {
 			t.Fatal(err)
 		}
@@ -85,20 +79,19 @@ func newScopedWorld(t *testing.T, e *secEnv) *scopedWorld {
 			Scope: tree.Scope(a.domains)}
 		params, _ := json.Marshal(map[string]any{"query": "format=csv", "scope": req.Scope, "user": user})
 		start := "2099-01-01T00:00:00Z" // never runs during the test
-		if _, err := e.f.Server.Jobs.CreateLogbookJob(e.ctx, req, tree, job.NewJob{Name: "Export Audit Logs", JobType: "Export",
+		if _, err := e.Server.Jobs.CreateLogbookJob(e.Ctx, req, tree, job.NewJob{Name: "Export Audit Logs", JobType: "Export",
 			Handler: "export", Params: params, Summary: "scope-exp-" + a.name, ScheduledStart: &start}); err != nil {
 			t.Fatalf("export job of %s: %v", a.name, err)
 		}
 	}
-	e.addUser("scope-admin-emea", []string{"user-admin", "audit-log-admin", "job-admin"}, "Global/EMEA")
-	e.addUser("scope-super-emea", []string{"super-admin"}, "Global/EMEA")
-	e.addUser("scope-super-global", []string{"super-admin"}, audit.RootDomain)
+	e.AddUser("scope-admin-emea", []string{"user-admin", "audit-log-admin", "job-admin"}, "Global/EMEA")
+	e.AddUser("scope-super-emea", []string{"super-admin"}, "Global/EMEA")
+	e.AddUser("scope-super-global", []string{"super-admin"}, audit.RootDomain)
 	for _, owner := range []string{"user:scope-admin-emea", "user:scope-super-emea", "token:scope-admin-token-emea", "user:scope-super-global"} {
-		if err := e.f.Store.SaveSearch(e.ctx, store.SavedSearch{Owner: owner, Name: "scope-saved-mine", Query: "q=mine", CreatedAt: time.Now()}); err != nil {
+		if err := e.Store.SaveSearch(e.Ctx, store.SavedSearch{Owner: owner, Name: "scope-saved-mine", Query: "q=mine", CreatedAt: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return &scopedWorld{e: e}
 }
 
 // scopeListings are the listings of managed objects, with the name
@@ -117,105 +110,97 @@ var scopeListings = []struct{ name, path, kind string }{
 	{"page saved searches", "/audit-logs", "saved"},
 }
 
-var (
-	// scopeNameRe finds the objects' names anywhere in an answer, so that
-	// an object is caught wherever the page or the JSON shows it.
-	scopeNameRe       = regexp.MustCompile(`scope-[a-z]+-[a-z]+`)
-	scopeDomainRowRe  = regexp.MustCompile(`<tr><td>([^<]*)</td><td>(?:yes|no)</td></tr>`)
-	scopeDomainJSONRe = regexp.MustCompile(`"name":"([^"]*)"`)
-)
+// scopeDomains are the domains of the scoped world, with whether each
+// lets its users read its parent.
+var scopeDomains = []struct {
+	name       string
+	parentRead bool
+}{{"Global", false}, {"Global/APAC", false}, {"Global/APAC/Tokyo", false}, {"Global/EMEA", false}, {"Global/EMEA/Lab", true}}
 
-// check signs in as administrators of Global/EMEA (a user with the
-// administrator roles, a Super Administrator, an admin token) and of
-// Global, and checks that every management listing, on the API and on
-// the pages, shows each of them exactly the objects it manages
+// checkScopedListings signs in as administrators of Global/EMEA (a user
+// with the administrator roles, a Super Administrator, an admin token)
+// and of Global, and checks that every management listing, on the API
+// and on the pages, shows each of them exactly the objects it manages
 // (access.Tree.Manages): those of Global/EMEA and below, none bound to
 // Global, to every domain, or to a peer as well; the Super Administrator
 // of Global sees them all. Saved searches are their owner's alone.
-func (w *scopedWorld) check(t *testing.T) {
-	e := w.e
-	tv, err := e.f.Server.Auth.CreateToken(e.ctx, secActor, access.Subject{}, auth.NewToken{Name: "scope-admin-token-emea",
-		Scopes: []string{"admin"}, Domains: []string{"Global/EMEA"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []string
-	for _, a := range scopeAreas {
-		all = append(all, a.name)
-	}
-	allDomains := []string{"Global", "Global/APAC", "Global/APAC/Tokyo", "Global/EMEA", "Global/EMEA/Lab"}
+func checkScopedListings(t *testing.T, e *servertest.Env) {
+	e.AddToken("scope-admin-token-emea", []string{"admin"}, "Global/EMEA")
+	all := scopeAreaNames()
 	emeaDomains := []string{"Global/EMEA", "Global/EMEA/Lab"}
+	var allDomains []string
+	for _, d := range scopeDomains {
+		allDomains = append(allDomains, d.name)
+	}
 	for _, sub := range []struct {
 		name    string
-		client  *secClient
+		who     servertest.Identity
 		areas   []string
 		domains []string
 	}{
-		{"user administrator of Global/EMEA", e.login(t, "scope-admin-emea", secPassword), scopeEMEA, emeaDomains},
-		{"Super Administrator of Global/EMEA", e.login(t, "scope-super-emea", secPassword), scopeEMEA, emeaDomains},
-		{"admin token of Global/EMEA", e.tokenClient(tv.Secret), scopeEMEA, emeaDomains},
-		{"Super Administrator of Global", e.login(t, "scope-super-global", secPassword), all, allDomains},
+		{"user administrator of Global/EMEA", servertest.User("scope-admin-emea"), scopeEMEA, emeaDomains},
+		{"Super Administrator of Global/EMEA", servertest.User("scope-super-emea"), scopeEMEA, emeaDomains},
+		{"admin token of Global/EMEA", servertest.Token("scope-admin-token-emea"), scopeEMEA, emeaDomains},
+		{"Super Administrator of Global", servertest.User("scope-super-global"), all, allDomains},
 	} {
 		t.Run(sub.name, func(t *testing.T) {
-			for _, l := range scopeListings {
-				t.Run(l.name, func(t *testing.T) {
-					r := sub.client.get(t, l.path)
-					if r.status != 200 {
-						t.Fatalf("GET %s: got %d:\n%.500s", l.path, r.status, r.body)
-					}
-					var got, want []string
-					for _, n := range scopeNameRe.FindAllString(r.body, -1) {
-						if strings.HasPrefix(n, "scope-"+l.kind+"-") && !slices.Contains(got, n) {
-							got = append(got, n)
-						}
-					}
-					areas := sub.areas
-					switch {
-					case l.kind == "saved":
-						areas = []string{"mine"}
-					case l.kind == "exp":
-						areas = slices.DeleteFunc(slices.Clone(areas), func(a string) bool { return a == "span" })
-					}
-					for _, a := range areas {
-						want = append(want, "scope-"+l.kind+"-"+a)
-					}
-					slices.Sort(got)
-					slices.Sort(want)
-					if !slices.Equal(got, want) {
-						t.Errorf("GET %s lists %q, want %q", l.path, got, want)
-					}
-				})
-			}
-			for _, l := range []struct {
-				path string
-				re   *regexp.Regexp
-			}{{"/api/v1/domains", scopeDomainJSONRe}, {"/admin/domains", scopeDomainRowRe}} {
-				t.Run("domains "+l.path, func(t *testing.T) {
-					r := sub.client.get(t, l.path)
-					if r.status != 200 {
-						t.Fatalf("GET %s: got %d:\n%.500s", l.path, r.status, r.body)
-					}
-					// Domains the matrix adds (Global/api …) are Global's;
-					// only the scoped world's are compared.
-					var got []string
-					for _, m := range l.re.FindAllStringSubmatch(r.body, -1) {
-						if slices.Contains(allDomains, m[1]) {
-							got = append(got, m[1])
-						}
-					}
-					slices.Sort(got)
-					if !slices.Equal(got, sub.domains) {
-						t.Errorf("GET %s lists %q, want %q", l.path, got, sub.domains)
-					}
-				})
-			}
+			servertest.Run(t, e, scopeScenarios(sub.who, sub.areas, sub.domains))
 		})
 	}
+}
+
+// scopeScenarios are the listings as who, an administrator of the areas
+// and the domains: each listing shows the objects of those areas and no
+// other of its kind, and the domain listings those domains and no other
+// of the scoped world's. Domains the matrix adds (Global/api …) are
+// Global's and are not looked for.
+func scopeScenarios(who servertest.Identity, areas, domains []string) []servertest.Scenario {
+	var out []servertest.Scenario
+	for _, l := range scopeListings {
+		want := areas
+		switch l.kind {
+		case "saved":
+			want = []string{"mine"}
+		case "exp":
+			want = slices.DeleteFunc(slices.Clone(want), func(a string) bool { return a == "span" })
+		}
+		s := servertest.Scenario{Name: l.name, URL: l.path, Identity: who, ExpectedStatus: 200}
+		for _, a := range append(scopeAreaNames(), "mine") {
+			if slices.Contains(want, a) {
+				s.ExpectedContent = append(s.ExpectedContent, "scope-"+l.kind+"-"+a)
+			} else {
+				s.NotExpectedContent = append(s.NotExpectedContent, "scope-"+l.kind+"-"+a)
+			}
+		}
+		out = append(out, s)
+	}
+	api := servertest.Scenario{Name: "domains /api/v1/domains", URL: "/api/v1/domains", Identity: who, ExpectedStatus: 200}
+	page := servertest.Scenario{Name: "domains /admin/domains", URL: "/admin/domains", Identity: who, ExpectedStatus: 200}
+	for _, d := range scopeDomains {
+		if !slices.Contains(domains, d.name) {
+			api.NotExpectedContent = append(api.NotExpectedContent, `"name":"`+d.name+`"`)
+			page.NotExpectedContent = append(page.NotExpectedContent, "<tr><td>"+d.name+"</td>")
+			continue
+		}
+		api.ExpectedContent = append(api.ExpectedContent, `"name":"`+d.name+`"`)
+		yes := map[bool]string{true: "yes", false: "no"}[d.parentRead]
+		page.ExpectedContent = append(page.ExpectedContent, "<tr><td>"+d.name+"</td><td>"+yes+"</td></tr>")
+	}
+	return append(out, api, page)
+}
+
+func scopeAreaNames() []string {
+	var out []string
+	for _, a := range scopeAreas {
+		out = append(out, a.name)
+	}
+	return out
 }
 
 // TestManagedListingsScope checks the scoped listings in a server of their
 // own; TestAuthorizationMatrix checks them among its other callers too.
 func TestManagedListingsScope(t *testing.T) {
-	e := newSecEnv(t, nil)
-	newScopedWorld(t, e).check(t)
+	e := servertest.NewEnv(t, nil)
+	newScopedWorld(t, e)
+	checkScopedListings(t, e)
 }

@@ -17,8 +17,10 @@ import (
 
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/archive"
+	"github.com/logbookhq/logbook/internal/auditlog"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
+	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/job"
@@ -94,7 +96,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		s.Writer.Close()
 		return nil, err
 	}
-	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind, api.ExportJobKind)
+	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind, exportjob.Kind)
 	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log})
 	// A purge a crash interrupted, and purges made before purges were
 	// stated in the audit log, are stated before any new one runs.
@@ -102,13 +104,14 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		log.Error("error stating earlier purges; verification will name them", "error", err)
 	}
 	s.Settings.SetRetention(s.applyRetention)
-	apiHandler := api.New(st, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
+	logs := auditlog.New(st, s.Writer, opts.Auth.Now)
+	apiHandler := api.New(st, logs, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
 	if opts.ExportDir == "" {
 		opts.ExportDir = filepath.Join(os.TempDir(), "logbook-exports")
 	}
-	exports := api.NewExportJobs(apiHandler, opts.ExportDir)
-	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler(), api.ExportJobKind: exports.Handler()}
-	ui, err := web.New(st, s.Auth, s.Jobs, s.Hub, log, nil)
+	exports := exportjob.New(logs, s.Jobs, exportjob.Options{Dir: opts.ExportDir, Now: opts.Auth.Now, Log: log})
+	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler(), exportjob.Kind: exports.Handler()}
+	ui, err := web.New(logs, s.Auth, s.Jobs, s.Hub, log, nil)
 	if err != nil {
 		s.Writer.Close()
 		return nil, err
@@ -124,7 +127,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	mux := http.NewServeMux()
 	s.startForwarding(watch, mux, ui)
 	apiHandler.Register(mux)
-	exports.Register(mux)
+	api.NewExportJobs(apiHandler, exports).Register(mux)
 	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
 	ui.Register(mux)
 	ui.RegisterLifecycle(mux, s.Settings, s.Archive)

@@ -3,12 +3,13 @@ package store
 import (
 	"encoding/base64"
 	"errors"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestParseJobSort(t *testing.T) {
@@ -53,8 +54,8 @@ func TestJobCursorAtAndRoundTrip(t *testing.T) {
 				s := JobSort{Field: f, Desc: desc}
 				c := JobCursorAt(s, j, backward)
 				want := &JobCursor{Sort: s.String(), Text: text[f], Num: num[f], ID: 42, Backward: backward}
-				if !reflect.DeepEqual(c, want) {
-					t.Errorf("JobCursorAt(%s, backward=%v) = %+v, want %+v", s, backward, c, want)
+				if d := cmp.Diff(want, c); d != "" {
+					t.Errorf("JobCursorAt(%s, backward=%v) (-want +got):\n%s", s, backward, d)
 				}
 				token := c.Encode()
 				if strings.ContainsAny(token, "+/=") {
@@ -64,8 +65,8 @@ func TestJobCursorAtAndRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("DecodeJobCursor(%s): %v", s, err)
 				}
-				if !reflect.DeepEqual(got, c) {
-					t.Errorf("round trip of %+v gave %+v", c, got)
+				if d := cmp.Diff(c, got); d != "" {
+					t.Errorf("round trip of %+v (-sent +got):\n%s", c, d)
 				}
 			}
 		}
@@ -168,8 +169,8 @@ func TestJobListSQL(t *testing.T) {
 			if sql != tt.wantSQL {
 				t.Errorf("SQL\n%s\nwant\n%s", sql, tt.wantSQL)
 			}
-			if !reflect.DeepEqual(args, tt.wantArgs) {
-				t.Errorf("args %#v\nwant %#v", args, tt.wantArgs)
+			if d := cmp.Diff(tt.wantArgs, args, sameTime); d != "" {
+				t.Errorf("args (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -244,8 +245,11 @@ func TestJobPageFrom(t *testing.T) {
 			if !slices.Equal(ids, tt.wantIDs) {
 				t.Errorf("jobs %v, want %v", ids, tt.wantIDs)
 			}
-			if !reflect.DeepEqual(p.Next, tt.next) || !reflect.DeepEqual(p.Prev, tt.prev) {
-				t.Errorf("next %+v, prev %+v; want %+v, %+v", p.Next, p.Prev, tt.next, tt.prev)
+			if d := cmp.Diff(tt.next, p.Next); d != "" {
+				t.Errorf("next cursor (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tt.prev, p.Prev); d != "" {
+				t.Errorf("previous cursor (-want +got):\n%s", d)
 			}
 		})
 	}
@@ -256,8 +260,8 @@ func TestJobToCreate(t *testing.T) {
 	got := JobToCreate(Job{ID: 9, Name: "n", ScheduledStart: now.Add(time.Hour), ActualStart: time.Unix(0, 0)}, now)
 	want := Job{Name: "n", State: JobScheduled, OnMissed: "run", ScheduledStart: now.Add(time.Hour).UTC().Truncate(time.Microsecond),
 		CreatedAt: now.UTC().Truncate(time.Microsecond), UpdatedAt: now.UTC().Truncate(time.Microsecond)}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("JobToCreate gave\n%+v\nwant\n%+v", got, want)
+	if d := cmp.Diff(want, got, sameTime); d != "" {
+		t.Errorf("JobToCreate (-want +got):\n%s", d)
 	}
 	given := Job{State: JobInProgress, OnMissed: "skip", CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Minute)}
 	got = JobToCreate(given, now)

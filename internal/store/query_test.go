@@ -6,10 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"math/rand/v2"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/logbookhq/logbook/internal/audit"
 )
@@ -74,8 +75,8 @@ func TestCursorAtAndRoundTrip(t *testing.T) {
 				if f == SortJobID {
 					want.Num = 360448
 				}
-				if !reflect.DeepEqual(c, want) {
-					t.Errorf("CursorAt(%s, backward=%v) = %+v, want %+v", s, backward, c, want)
+				if d := cmp.Diff(want, c); d != "" {
+					t.Errorf("CursorAt(%s, backward=%v) (-want +got):\n%s", s, backward, d)
 				}
 				token := c.Encode()
 				if strings.ContainsAny(token, "+/=") {
@@ -85,8 +86,8 @@ func TestCursorAtAndRoundTrip(t *testing.T) {
 				if err != nil {
 					t.Fatalf("DecodeCursor(%s): %v", s, err)
 				}
-				if !reflect.DeepEqual(got, c) {
-					t.Errorf("round trip of %+v gave %+v", c, got)
+				if d := cmp.Diff(c, got); d != "" {
+					t.Errorf("round trip of %+v (-sent +got):\n%s", c, d)
 				}
 			}
 		}

@@ -5,12 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/auth"
-	"github.com/logbookhq/logbook/internal/store"
 )
 
 type accountView struct {
@@ -21,51 +19,49 @@ type accountView struct {
 	Error   string
 }
 
-func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) {
-	h.renderAccount(w, r, http.StatusOK, r.URL.Query().Get("done") == "1", "")
+func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.accountPage(r, r.URL.Query().Get("done") == "1", ""), nil
 }
 
-func (h *Handler) renderAccount(w http.ResponseWriter, r *http.Request, status int, done bool, msg string) {
+func (h *Handler) accountPage(r *http.Request, done bool, msg string) page {
 	s := auth.FromContext(r.Context()).Subject
 	v := accountView{base: base{Title: "My account", Nav: "account"}, Domains: s.Domains, Done: done, Error: msg}
 	for _, role := range s.Roles {
 		v.Roles = append(v.Roles, role.Label())
 	}
-	h.render(w, r, status, "account", "", &v)
+	return show("account", &v)
 }
 
-func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if auth.FromContext(r.Context()).Subject.Kind != access.KindUser {
-		v := errorView{base: base{Title: "Not allowed"}, Heading: "Not allowed", Message: "Only a signed-in user has a password to change."}
-		h.render(w, r, http.StatusForbidden, "error", "", &v)
-		return
+		return nil, forbidden("Only a signed-in user has a password to change.")
 	}
 	if !parseForm(w, r) {
-		h.renderAccount(w, r, http.StatusBadRequest, false, "The form could not be read.")
-		return
+		return h.accountPage(r, false, "The form could not be read.").withStatus(http.StatusBadRequest), nil
 	}
 	if r.PostFormValue("new_password") != r.PostFormValue("confirm_password") {
-		h.renderAccount(w, r, http.StatusBadRequest, false, "The new password and its confirmation differ.")
-		return
+		return h.accountPage(r, false, "The new password and its confirmation differ.").withStatus(http.StatusBadRequest), nil
 	}
 	req := auth.FromContext(r.Context())
 	err := h.auth.ChangeOwnPassword(r.Context(), req.Actor(), r.PostFormValue("current_password"), r.PostFormValue("new_password"))
-	var inv *auth.InvalidError
-	if errors.As(err, &inv) {
-		h.renderAccount(w, r, http.StatusBadRequest, false, inv.Error())
-		return
+	if msg, ok := refusal(err); ok {
+		return h.accountPage(r, false, msg).withStatus(http.StatusBadRequest), nil
 	}
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	// Changing the password ends every session, this one too.
-	http.Redirect(w, r, "/login?next=%2Faccount", http.StatusSeeOther)
+	return seeOther("/login?next=%2Faccount"), nil
 }
 
-func parseForm(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	return r.ParseForm() == nil
+// refusal is the message of input the account service refused, shown on
+// the form that sent it; ok is false for any other error.
+func refusal(err error) (msg string, ok bool) {
+	var inv *auth.InvalidError
+	if errors.As(err, &inv) {
+		return inv.Error(), true
+	}
+	return "", false
 }
 
 type usersView struct {
@@ -77,20 +73,19 @@ type usersView struct {
 	Form    auth.NewUser
 }
 
-func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request) {
-	h.renderUsers(w, r, http.StatusOK, "", auth.NewUser{})
+func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.usersPage(r, "", auth.NewUser{})
 }
 
-func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int, msg string, form auth.NewUser) {
-	us, err := h.auth.ListUsers(r.Context(), auth.FromContext(r.Context()).Actor())
+func (h *Handler) usersPage(r *http.Request, msg string, form auth.NewUser) (answer, error) {
+	actor := auth.FromContext(r.Context()).Actor()
+	us, err := h.auth.ListUsers(r.Context(), actor)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
+	ds, err := h.auth.ListDomains(r.Context(), actor)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	for i := range us {
 		for j, role := range us[i].Roles {
@@ -101,51 +96,52 @@ func (h *Handler) renderUsers(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	v := usersView{base: base{Title: "Users", Nav: "users"}, Users: us, Roles: access.Roles, Domains: ds, Error: msg, Form: form}
-	h.render(w, r, status, "users", "", &v)
+	return formPage("users", &v, msg), nil
 }
 
-func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) {
+// formPage shows a management page, with 400 Bad Request when msg says
+// what was wrong with the form it shows again.
+func formPage(name string, data any, msg string) page {
+	if msg != "" {
+		return show(name, data).withStatus(http.StatusBadRequest)
+	}
+	return show(name, data)
+}
+
+func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		h.renderUsers(w, r, http.StatusBadRequest, "The form could not be read.", auth.NewUser{})
-		return
+		return h.usersPage(r, "The form could not be read.", auth.NewUser{})
 	}
 	nu := auth.NewUser{Name: strings.TrimSpace(r.PostFormValue("name")), Password: r.PostFormValue("password"),
 		Roles: r.PostForm["roles"], Domains: r.PostForm["domains"]}
 	_, err := h.auth.CreateUser(r.Context(), auth.FromContext(r.Context()).Actor(), nu)
-	if h.adminError(w, r, err, func(msg string) { nu.Password = ""; h.renderUsers(w, r, http.StatusBadRequest, msg, nu) }) {
-		return
+	if msg, ok := refusal(err); ok {
+		nu.Password = ""
+		return h.usersPage(r, msg, nu)
 	}
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	return seeOther("/admin/users"), nil
 }
 
-func (h *Handler) lockUser(w http.ResponseWriter, r *http.Request)   { h.setLocked(w, r, true) }
-func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) { h.setLocked(w, r, false) }
+func (h *Handler) lockUser(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.setLocked(r, true)
+}
 
-func (h *Handler) setLocked(w http.ResponseWriter, r *http.Request, locked bool) {
+func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.setLocked(r, false)
+}
+
+func (h *Handler) setLocked(r *http.Request, locked bool) (answer, error) {
 	_, err := h.auth.UpdateUser(r.Context(), auth.FromContext(r.Context()).Actor(), r.PathValue("name"), auth.UserChange{Locked: &locked})
-	if h.adminError(w, r, err, func(msg string) { h.renderUsers(w, r, http.StatusBadRequest, msg, auth.NewUser{}) }) {
-		return
+	if msg, ok := refusal(err); ok {
+		return h.usersPage(r, msg, auth.NewUser{})
 	}
-	http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
-}
-
-// adminError answers err, if any: refused input shows on the page, a
-// missing object is a 404, anything else is logged. It reports whether
-// it answered.
-func (h *Handler) adminError(w http.ResponseWriter, r *http.Request, err error, show func(string)) bool {
-	if err == nil {
-		return false
+	if err != nil {
+		return nil, err
 	}
-	var inv *auth.InvalidError
-	switch {
-	case errors.As(err, &inv):
-		show(inv.Error())
-	case errors.Is(err, store.ErrNotFound):
-		h.fail(w, r, http.StatusNotFound, err)
-	default:
-		h.fail(w, r, http.StatusInternalServerError, err)
-	}
-	return true
+	return seeOther("/admin/users"), nil
 }
 
 type domainsView struct {
@@ -155,31 +151,32 @@ type domainsView struct {
 	Form    auth.DomainView
 }
 
-func (h *Handler) showDomains(w http.ResponseWriter, r *http.Request) {
-	h.renderDomains(w, r, http.StatusOK, "", auth.DomainView{})
+func (h *Handler) showDomains(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.domainsPage(r, "", auth.DomainView{})
 }
 
-func (h *Handler) renderDomains(w http.ResponseWriter, r *http.Request, status int, msg string, form auth.DomainView) {
+func (h *Handler) domainsPage(r *http.Request, msg string, form auth.DomainView) (answer, error) {
 	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	v := domainsView{base: base{Title: "Domains", Nav: "domains"}, Domains: ds, Error: msg, Form: form}
-	h.render(w, r, status, "domains", "", &v)
+	return formPage("domains", &v, msg), nil
 }
 
-func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		h.renderDomains(w, r, http.StatusBadRequest, "The form could not be read.", auth.DomainView{})
-		return
+		return h.domainsPage(r, "The form could not be read.", auth.DomainView{})
 	}
 	d := auth.DomainView{Name: strings.TrimSpace(r.PostFormValue("name")), ParentRead: r.PostFormValue("parent_read") == "on"}
 	_, err := h.auth.CreateDomain(r.Context(), auth.FromContext(r.Context()).Actor(), d)
-	if h.adminError(w, r, err, func(msg string) { h.renderDomains(w, r, http.StatusBadRequest, msg, d) }) {
-		return
+	if msg, ok := refusal(err); ok {
+		return h.domainsPage(r, msg, d)
 	}
-	http.Redirect(w, r, "/admin/domains", http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	return seeOther("/admin/domains"), nil
 }
 
 type tokensView struct {
@@ -191,36 +188,37 @@ type tokensView struct {
 	Error   string
 }
 
-func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request) {
-	h.renderTokens(w, r, http.StatusOK, "", takeCreatedToken(w, r))
+func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.tokensPage(r, "", takeCreatedToken(w, r))
 }
 
-func (h *Handler) renderTokens(w http.ResponseWriter, r *http.Request, status int, msg string, created *auth.TokenView) {
-	ts, err := h.auth.ListTokens(r.Context(), auth.FromContext(r.Context()).Actor())
+func (h *Handler) tokensPage(r *http.Request, msg string, created *auth.TokenView) (answer, error) {
+	actor := auth.FromContext(r.Context()).Actor()
+	ts, err := h.auth.ListTokens(r.Context(), actor)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
+	ds, err := h.auth.ListDomains(r.Context(), actor)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	v := tokensView{base: base{Title: "API tokens", Nav: "tokens"}, Tokens: ts, Domains: ds,
 		Scopes: []string{string(access.ScopeIngest), string(access.ScopeRead), string(access.ScopeAdmin)}, Created: created, Error: msg}
-	h.render(w, r, status, "tokens", "", &v)
+	return formPage("tokens", &v, msg), nil
 }
 
-func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		h.renderTokens(w, r, http.StatusBadRequest, "The form could not be read.", nil)
-		return
+		return h.tokensPage(r, "The form could not be read.", nil)
 	}
 	req := auth.FromContext(r.Context())
 	t, err := h.auth.CreateToken(r.Context(), req.Actor(), req.Subject, auth.NewToken{Name: strings.TrimSpace(r.PostFormValue("name")),
 		Scopes: r.PostForm["scopes"], Domains: r.PostForm["domains"]})
-	if h.adminError(w, r, err, func(msg string) { h.renderTokens(w, r, http.StatusBadRequest, msg, nil) }) {
-		return
+	if msg, ok := refusal(err); ok {
+		return h.tokensPage(r, msg, nil)
+	}
+	if err != nil {
+		return nil, err
 	}
 	// The secret goes to the next page in a cookie that lives a minute and
 	// is deleted when shown, so that reloading that page cannot make a
@@ -228,7 +226,7 @@ func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) {
 	b, _ := json.Marshal(t)
 	http.SetCookie(w, &http.Cookie{Name: createdTokenCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/admin/tokens",
 		MaxAge: 60, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	return seeOther("/admin/tokens"), nil
 }
 
 // createdTokenCookie carries a new token's secret to the page that shows it.
@@ -250,15 +248,17 @@ func takeCreatedToken(w http.ResponseWriter, r *http.Request) *auth.TokenView {
 	return &t
 }
 
-func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) (answer, error) {
+	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
+		return nil, err
 	}
 	err = h.auth.RevokeToken(r.Context(), auth.FromContext(r.Context()).Actor(), id)
-	if h.adminError(w, r, err, func(msg string) { h.renderTokens(w, r, http.StatusBadRequest, msg, nil) }) {
-		return
+	if msg, ok := refusal(err); ok {
+		return h.tokensPage(r, msg, nil)
 	}
-	http.Redirect(w, r, "/admin/tokens", http.StatusSeeOther)
+	if err != nil {
+		return nil, err
+	}
+	return seeOther("/admin/tokens"), nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -114,15 +113,14 @@ func deviceView(id int64, i int, c audit.ConfigChange, split bool) cfgDevice {
 // showConfigChange is the Configuration Details page: for each device a
 // unified and a side-by-side diff with word-level highlights, unchanged
 // stretches collapsed, line numbers, counts, copy and downloads.
-func (h *Handler) showConfigChange(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
+func (h *Handler) showConfigChange(w http.ResponseWriter, r *http.Request) (answer, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
 	}
-	e, cs, ok := h.configChanges(w, r, id)
-	if !ok {
-		return
+	e, cs, err := h.configChanges(r, id)
+	if err != nil {
+		return nil, err
 	}
 	v := configView{base: base{Title: "Configuration Details " + strconv.FormatInt(id, 10), Nav: "audit-logs"}, Entry: e,
 		Split:   r.URL.Query().Get("view") == "split",
@@ -130,45 +128,36 @@ func (h *Handler) showConfigChange(w http.ResponseWriter, r *http.Request) {
 	for i, c := range cs {
 		v.Devices = append(v.Devices, deviceView(id, i, c, v.Split))
 	}
-	h.render(w, r, http.StatusOK, "configchange", "", &v)
+	return show("configchange", &v), nil
 }
 
-// configChanges reads an entry and its changes, answering errors itself.
-func (h *Handler) configChanges(w http.ResponseWriter, r *http.Request, id int64) (audit.Entry, []audit.ConfigChange, bool) {
+// configChanges reads an entry and its changes.
+func (h *Handler) configChanges(r *http.Request, id int64) (audit.Entry, []audit.ConfigChange, error) {
 	scope := scopeOf(r)
-	e, err := h.store.Get(r.Context(), scope, id)
-	if err == nil {
-		var cs []audit.ConfigChange
-		if cs, err = h.store.ConfigChanges(r.Context(), scope, id); err == nil {
-			return e, cs, true
-		}
+	e, err := h.logs.Get(r.Context(), scope, id)
+	if err != nil {
+		return e, nil, err
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		h.fail(w, r, http.StatusNotFound, err)
-	} else {
-		h.fail(w, r, http.StatusInternalServerError, err)
-	}
-	return audit.Entry{}, nil, false
+	cs, err := h.logs.ConfigChanges(r.Context(), scope, id)
+	return e, cs, err
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // downloadConfig answers one device's diff, before or after as a file.
-func (h *Handler) downloadConfig(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) downloadConfig(w http.ResponseWriter, r *http.Request) (answer, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	n, nerr := strconv.Atoi(r.PathValue("n"))
 	what := r.PathValue("what")
 	if err != nil || nerr != nil || (what != "diff" && what != "before" && what != "after") {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
+		return nil, store.ErrNotFound
 	}
-	_, cs, ok := h.configChanges(w, r, id)
-	if !ok {
-		return
+	_, cs, err := h.configChanges(r, id)
+	if err != nil {
+		return nil, err
 	}
 	if n < 0 || n >= len(cs) {
-		h.fail(w, r, http.StatusNotFound, nil)
-		return
+		return nil, store.ErrNotFound
 	}
 	c := cs[n]
 	body, ext := c.Before, ".conf"
@@ -178,8 +167,5 @@ func (h *Handler) downloadConfig(w http.ResponseWriter, r *http.Request) {
 	case "diff":
 		body, ext = configdiff.Unified(c.Before, c.After, "a/"+c.Device, "b/"+c.Device, diffContext), ".diff"
 	}
-	name := unsafeFileChars.ReplaceAllString(fmt.Sprintf("%s-%d-%s", c.Device, id, what), "_") + ext
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Write([]byte(body))
+	return attachment{name: unsafeFileChars.ReplaceAllString(fmt.Sprintf("%s-%d-%s", c.Device, id, what), "_") + ext, body: body}, nil
 }

@@ -3,13 +3,11 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/store"
 )
 
 type detailView struct {
@@ -28,20 +26,14 @@ type detailView struct {
 
 // showAuditLog shows one entry: as a page, or with ?fragment=1 as the body
 // of the grid's detail dialog.
-func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
-	}
-	e, err := h.store.Get(r.Context(), scopeOf(r), id)
-	if errors.Is(err, store.ErrNotFound) {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
-	}
+func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) (answer, error) {
+	id, err := pathID(r, "id")
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
+	}
+	e, err := h.logs.Get(r.Context(), scopeOf(r), id)
+	if err != nil {
+		return nil, err
 	}
 	back := backURL(r)
 	v := detailView{base: base{Title: "Audit Log " + strconv.FormatInt(e.ID, 10), Nav: "audit-logs"}, Entry: e,
@@ -50,11 +42,11 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) {
 		ResultClass: resultClass(e.Result), BackURL: back,
 		JobURL: withBack("/jobs/"+strconv.FormatInt(e.JobID, 10), back)}
 	v.Detail, v.DetailIsJSON = prettyDetail(e.AffectedObjectDetail)
-	block := ""
+	p := show("detail", &v)
 	if r.URL.Query().Get("fragment") == "1" {
-		block = "detail-body"
+		p.block = "detail-body"
 	}
-	h.render(w, r, http.StatusOK, "detail", block, &v)
+	return p, nil
 }
 
 // prettyDetail indents affected object detail that is JSON.

@@ -10,7 +10,6 @@ import (
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/forward"
-	"github.com/logbookhq/logbook/internal/store"
 )
 
 // forwardingPages serves /admin/forwarding: the forwarding criteria with
@@ -23,7 +22,7 @@ type forwardingPages struct {
 // RegisterForwarding adds the forwarding admin pages on svc to mux.
 func (h *Handler) RegisterForwarding(mux *http.ServeMux, svc *forward.Service) {
 	p := &forwardingPages{h: h, svc: svc}
-	need := func(fn http.HandlerFunc) http.HandlerFunc { return h.need(access.ManageForwarding, fn) }
+	need := func(fn handlerFunc) http.HandlerFunc { return h.need(access.ManageForwarding, h.serve(fn)) }
 	mux.HandleFunc("GET /admin/forwarding", need(p.show))
 	mux.HandleFunc("POST /admin/forwarding", need(p.save))
 	mux.HandleFunc("POST /admin/forwarding/{id}/delete", need(p.delete))
@@ -39,41 +38,55 @@ type forwardingView struct {
 	Done     string
 }
 
-func (p *forwardingPages) show(w http.ResponseWriter, r *http.Request) {
-	v := forward.View{Port: forward.DefaultPort, Protocol: forward.ProtocolTCP, Format: forward.FormatCEF, Enabled: true}
+// newCriterion is the form of a criterion not yet saved.
+var newCriterion = forward.View{Port: forward.DefaultPort, Protocol: forward.ProtocolTCP, Format: forward.FormatCEF, Enabled: true}
+
+func (p *forwardingPages) show(w http.ResponseWriter, r *http.Request) (answer, error) {
+	v := newCriterion
 	if id, err := strconv.ParseInt(r.URL.Query().Get("edit"), 10, 64); err == nil {
-		got, err := p.svc.Get(r.Context(), scopeOf(r), id)
-		if err != nil {
-			p.h.fail(w, r, http.StatusNotFound, err)
-			return
+		if v, err = p.svc.Get(r.Context(), scopeOf(r), id); err != nil {
+			return nil, notFound
 		}
-		v = got
 	}
-	p.render(w, r, http.StatusOK, v, nil, r.URL.Query().Get("done"))
+	return p.page(r, editForm{view: v}, r.URL.Query().Get("done"))
 }
 
-func (p *forwardingPages) render(w http.ResponseWriter, r *http.Request, status int, edit forward.View, err error, done string) {
-	cs, lerr := p.svc.List(r.Context(), scopeOf(r))
-	if lerr != nil {
-		p.h.fail(w, r, http.StatusInternalServerError, lerr)
-		return
-	}
-	v := forwardingView{base: base{Title: "Audit log forwarding", Nav: "forwarding"}, Criteria: cs, Edit: edit, Done: done}
+// editForm is the form of the page: a criterion and why it was not saved.
+type editForm struct {
+	view forward.View
+	err  error
+}
+
+// refusedForm shows v again with err, a refusal of the form's input;
+// anything but refused input is the error page's.
+func refusedForm(v forward.View, err error) (editForm, bool) {
 	var inv *auth.InvalidError
-	if errors.As(err, &inv) {
-		v.Error, v.Fields = "Nothing was saved: "+inv.Error(), inv.Fields
-	} else if err != nil {
-		v.Error = err.Error()
+	return editForm{view: v, err: err}, errors.As(err, &inv)
+}
+
+func (p *forwardingPages) page(r *http.Request, f editForm, done string) (answer, error) {
+	cs, err := p.svc.List(r.Context(), scopeOf(r))
+	if err != nil {
+		return nil, err
 	}
-	p.h.render(w, r, status, "forwarding", "", &v)
+	v := forwardingView{base: base{Title: "Audit log forwarding", Nav: "forwarding"}, Criteria: cs, Edit: f.view, Done: done}
+	var inv *auth.InvalidError
+	if errors.As(f.err, &inv) {
+		v.Error, v.Fields = "Nothing was saved: "+inv.Error(), inv.Fields
+	} else if f.err != nil {
+		v.Error = f.err.Error()
+	}
+	if f.err != nil {
+		return show("forwarding", &v).withStatus(http.StatusBadRequest), nil
+	}
+	return show("forwarding", &v), nil
 }
 
 // save creates a criterion, or replaces the one the form's id names.
-func (p *forwardingPages) save(w http.ResponseWriter, r *http.Request) {
+func (p *forwardingPages) save(w http.ResponseWriter, r *http.Request) (answer, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4*forward.MaxPEMLen+64<<10)
 	if r.ParseForm() != nil {
-		p.render(w, r, http.StatusBadRequest, forward.View{}, errors.New("the form could not be read"), "")
-		return
+		return p.page(r, editForm{err: errors.New("the form could not be read")}, "")
 	}
 	f := r.PostForm
 	in := forward.Input{Name: strings.TrimSpace(f.Get("name")), Description: f.Get("description"), Host: strings.TrimSpace(f.Get("host")),
@@ -95,53 +108,42 @@ func (p *forwardingPages) save(w http.ResponseWriter, r *http.Request) {
 	} else {
 		_, err = p.svc.Create(r.Context(), req.Actor(), req.Scope, in)
 	}
-	if errors.Is(err, store.ErrNotFound) {
-		p.h.fail(w, r, http.StatusNotFound, err)
-		return
-	}
 	if err != nil {
-		var inv *auth.InvalidError
-		if !errors.As(err, &inv) {
-			p.h.fail(w, r, http.StatusInternalServerError, err)
-			return
-		}
+		// The form again, as sent, without the private key.
 		back := forward.View{ID: id, Name: in.Name, Description: in.Description, Host: in.Host, Port: port, Protocol: in.Protocol,
 			Format: in.Format, Filter: in.Filter, Enabled: enabled}
 		if in.TLS != nil {
 			back.TLS = forward.TLSView{CAPEM: in.TLS.CAPEM, ClientCertPEM: in.TLS.ClientCertPEM, ServerName: in.TLS.ServerName}
 		}
-		p.render(w, r, http.StatusBadRequest, back, err, "")
-		return
+		if form, ok := refusedForm(back, err); ok {
+			return p.page(r, form, "")
+		}
+		return nil, err
 	}
-	http.Redirect(w, r, "/admin/forwarding?done=saved", http.StatusSeeOther)
+	return seeOther("/admin/forwarding?done=saved"), nil
 }
 
-func (p *forwardingPages) delete(w http.ResponseWriter, r *http.Request) {
+func (p *forwardingPages) delete(w http.ResponseWriter, r *http.Request) (answer, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		p.h.fail(w, r, http.StatusNotFound, err)
-		return
+		return nil, notFound
 	}
 	req := auth.FromContext(r.Context())
-	if err := p.svc.Delete(r.Context(), req.Actor(), req.Scope, id); errors.Is(err, store.ErrNotFound) {
-		p.h.fail(w, r, http.StatusNotFound, err)
-		return
-	} else if err != nil {
-		p.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+	if err := p.svc.Delete(r.Context(), req.Actor(), req.Scope, id); err != nil {
+		return nil, err
 	}
-	http.Redirect(w, r, "/admin/forwarding?done=deleted", http.StatusSeeOther)
+	return seeOther("/admin/forwarding?done=deleted"), nil
 }
 
 // replay moves a criterion's cursor to an entry id or to a time (UTC, or
 // with an offset, as the form's datetime-local field sends it with the
 // browser's zone added by the page script).
-func (p *forwardingPages) replay(w http.ResponseWriter, r *http.Request) {
+func (p *forwardingPages) replay(w http.ResponseWriter, r *http.Request) (answer, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || !parseForm(w, r) {
-		p.h.fail(w, r, http.StatusNotFound, err)
-		return
+		return nil, notFound
 	}
+	blank := forward.View{Port: forward.DefaultPort, Enabled: true}
 	var rp forward.Replay
 	if s := strings.TrimSpace(r.PostFormValue("from_id")); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
@@ -153,27 +155,19 @@ func (p *forwardingPages) replay(w http.ResponseWriter, r *http.Request) {
 	if s := strings.TrimSpace(r.PostFormValue("from_time")); s != "" {
 		t, err := parseFormTime(s)
 		if err != nil {
-			p.render(w, r, http.StatusBadRequest, forward.View{Port: forward.DefaultPort, Enabled: true}, &auth.InvalidError{Fields: []auth.FieldError{{Field: "from_time", Reason: "must be a time such as 2026-11-25T10:00 (UTC)"}}}, "")
-			return
+			form, _ := refusedForm(blank, &auth.InvalidError{Fields: []auth.FieldError{{Field: "from_time", Reason: "must be a time such as 2026-11-25T10:00 (UTC)"}}})
+			return p.page(r, form, "")
 		}
 		rp.FromTime = &t
 	}
 	req := auth.FromContext(r.Context())
-	_, err = p.svc.Replay(r.Context(), req.Actor(), req.Scope, id, rp)
-	if errors.Is(err, store.ErrNotFound) {
-		p.h.fail(w, r, http.StatusNotFound, err)
-		return
-	}
-	if err != nil {
-		var inv *auth.InvalidError
-		if !errors.As(err, &inv) {
-			p.h.fail(w, r, http.StatusInternalServerError, err)
-			return
+	if _, err = p.svc.Replay(r.Context(), req.Actor(), req.Scope, id, rp); err != nil {
+		if form, ok := refusedForm(blank, err); ok {
+			return p.page(r, form, "")
 		}
-		p.render(w, r, http.StatusBadRequest, forward.View{Port: forward.DefaultPort, Enabled: true}, err, "")
-		return
+		return nil, err
 	}
-	http.Redirect(w, r, "/admin/forwarding?done=replayed", http.StatusSeeOther)
+	return seeOther("/admin/forwarding?done=replayed"), nil
 }
 
 func parseFormTime(s string) (time.Time, error) {

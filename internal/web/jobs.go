@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/job"
+	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -21,27 +22,29 @@ var jobColumns = []struct{ Key, Label string }{
 	{"end_time", "End Time"}, {"recurrence", "Recurrence"},
 }
 
+// jobKeep are the parameters of the Job List page that its links carry;
+// others are ignored.
+var jobKeep = []string{"state", "job_type", "owner", "name", "sort", "limit"}
+
 type jobColumn struct {
 	Key, Label, SortURL, Dir string
 }
 
 type jobRow struct {
-	api.JobJSON
+	job.View
 	URL        string
 	StateClass string
 }
 
 type jobsView struct {
 	base
+	pager
 	Columns     []jobColumn
 	Rows        []jobRow
 	Filter      map[string]string
 	States      []string
-	NextURL     string
-	PrevURL     string
 	ClearURL    string
 	FilterError string
-	Page        int
 }
 
 func stateClass(s string) string {
@@ -58,92 +61,47 @@ func stateClass(s string) string {
 	return "scheduled"
 }
 
+// jobRowOf is j as a row that links to its page.
+func jobRowOf(j store.Job, now time.Time) jobRow {
+	return jobRow{View: job.ViewOf(j, now), URL: "/jobs/" + strconv.FormatInt(j.ID, 10), StateClass: stateClass(j.State)}
+}
+
 // showJobs is the Job List page.
-func (h *Handler) showJobs(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) showJobs(w http.ResponseWriter, r *http.Request) (answer, error) {
 	v := r.URL.Query()
-	page, _ := strconv.Atoi(v.Get("p"))
-	page = max(page, 1)
-	view := jobsView{base: base{Title: "Jobs", Nav: "jobs"}, Filter: map[string]string{}, Page: page,
+	l := newListing("/jobs", v, jobKeep)
+	view := jobsView{base: base{Title: "Jobs", Nav: "jobs"}, Filter: l.hidden(), pager: pager{Page: l.page}, ClearURL: "/jobs",
 		States: []string{store.JobScheduled, store.JobInProgress, store.JobSuccess, store.JobFailure, store.JobCanceled}}
-	keep := url.Values{}
-	for _, k := range []string{"state", "job_type", "owner", "name", "sort", "limit"} {
-		if s := v.Get(k); s != "" {
-			view.Filter[k] = s
-			keep.Set(k, s)
-		}
-	}
-	with := func(changes map[string]string) string {
-		c := url.Values{}
-		for k, s := range keep {
-			c[k] = s
-		}
-		for k, s := range changes {
-			if s == "" {
-				c.Del(k)
-			} else {
-				c.Set(k, s)
-			}
-		}
-		if len(c) == 0 {
-			return "/jobs"
-		}
-		return "/jobs?" + c.Encode()
-	}
-	view.ClearURL = "/jobs"
-	apiv := url.Values{}
-	for k, s := range keep {
-		apiv[k] = s
-	}
+	params := l.values()
 	if c := v.Get("cursor"); c != "" {
-		apiv.Set("cursor", c)
+		params.Set("cursor", c)
 	}
-	q, err := api.ParseJobQuery(apiv)
-	sortNow := q.Sort
+	q, err := query.ParseJobs(params)
+	current := q.Sort
 	if err != nil {
-		sortNow, _ = store.ParseJobSort("")
+		current = store.DefaultJobSort
 	}
 	for _, c := range jobColumns {
 		col := jobColumn{Key: c.Key, Label: c.Label}
 		if c.Key != "recurrence" {
-			next := store.JobSort{Field: store.JobSortField(c.Key)}
-			if sortNow.Field == next.Field {
-				col.Dir = "ascending"
-				if sortNow.Desc {
-					col.Dir = "descending"
-				} else {
-					next.Desc = true
-				}
-			}
-			col.SortURL = with(map[string]string{"sort": next.String()})
+			col.SortURL, col.Dir = l.sortLink(c.Key, sorting{current: current.String()})
 		}
 		view.Columns = append(view.Columns, col)
 	}
 	if err != nil {
 		view.FilterError = err.Error()
-		h.render(w, r, http.StatusBadRequest, "jobs", "", &view)
-		return
+		return show("jobs", &view).withStatus(http.StatusBadRequest), nil
 	}
-	req := auth.FromContext(r.Context())
-	result, err := h.jobs.List(r.Context(), req, q)
+	result, err := h.jobs.List(r.Context(), auth.FromContext(r.Context()), q)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	now := h.now()
 	for _, j := range result.Jobs {
-		view.Rows = append(view.Rows, jobRow{JobJSON: api.JobView(j, now), URL: "/jobs/" + strconv.FormatInt(j.ID, 10), StateClass: stateClass(j.State)})
+		view.Rows = append(view.Rows, jobRowOf(j, now))
 	}
-	if result.Next != nil {
-		view.NextURL = with(map[string]string{"cursor": result.Next.Encode(), "p": strconv.Itoa(page + 1)})
-	}
-	if result.Prev != nil {
-		if page <= 2 {
-			view.PrevURL = with(nil)
-		} else {
-			view.PrevURL = with(map[string]string{"cursor": result.Prev.Encode(), "p": strconv.Itoa(page - 1)})
-		}
-	}
-	h.render(w, r, http.StatusOK, "jobs", "", &view)
+	view.pager = l.pager(token(result.Next), token(result.Prev))
+	return show("jobs", &view), nil
 }
 
 type jobDetailView struct {
@@ -165,15 +123,16 @@ type jobDetailView struct {
 // showJob shows one job: its fields, its occurrences and its audit logs.
 // A job id that audit logs name but no job row holds (history recorded
 // before jobs were) still lists those audit logs.
-func (h *Handler) showJob(w http.ResponseWriter, r *http.Request) {
-	h.renderJob(w, r, http.StatusOK, "")
+func (h *Handler) showJob(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return h.jobPage(r, http.StatusOK, "")
 }
 
-func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		h.fail(w, r, http.StatusNotFound, err)
-		return
+// jobPage is the page of the job in r's path with status, and msg saying
+// why an action on it was refused.
+func (h *Handler) jobPage(r *http.Request, status int, msg string) (answer, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
 	}
 	req := auth.FromContext(r.Context())
 	back := backURL(r)
@@ -182,71 +141,60 @@ func (h *Handler) renderJob(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	v := jobDetailView{base: base{Title: "Job " + strconv.FormatInt(id, 10), Nav: "jobs"}, JobID: id, BackURL: back,
 		CanAudit: req.Subject.Can(access.ViewAuditLogs), Error: msg}
-	now := h.now()
 	j, err := h.jobs.Get(r.Context(), req, id)
 	switch {
 	case err == nil:
-		row := jobRow{JobJSON: api.JobView(j, now), StateClass: stateClass(j.State)}
-		v.Job = &row
-		mine := req.Subject.Can(access.ManageJobs) || j.Owner == req.Subject.Name
-		v.CanCancel = mine && !job.Finished(j.State)
-		v.CanResched = mine && j.State == store.JobScheduled
-		if j.Owner == req.Subject.Name {
-			v.DownloadURL = api.DownloadURL(j)
-		}
-		v.CanRetry = mine && (j.State == store.JobFailure || j.State == store.JobCanceled)
-		if j.Recurrence != "" {
-			occ, err := h.jobs.List(r.Context(), req, store.JobQuery{Filter: store.JobFilter{ParentID: j.ID},
-				Sort: store.JobSort{Field: store.JobSortScheduledStart, Desc: true}, Limit: 50})
-			if err == nil {
-				for _, o := range occ.Jobs {
-					v.Occurrences = append(v.Occurrences, jobRow{JobJSON: api.JobView(o, now), URL: "/jobs/" + strconv.FormatInt(o.ID, 10), StateClass: stateClass(o.State)})
-				}
-			}
-		}
-	case errors.Is(err, store.ErrNotFound):
-		if !v.CanAudit {
-			h.fail(w, r, http.StatusNotFound, err)
-			return
-		}
+		h.describeJob(r, req, &v, j)
+	case errors.Is(err, store.ErrNotFound) && v.CanAudit:
+		// Its audit logs may still name it.
 	default:
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	if v.CanAudit {
-		scope := scopeOf(r)
-		f := store.Filter{JobID: []int64{id}}
-		page, err := h.store.List(r.Context(), scope, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 200})
+		l, err := h.logs.List(r.Context(), scopeOf(r), store.Query{Filter: store.Filter{JobID: []int64{id}}, Sort: store.DefaultSort, Limit: 200})
 		if err != nil {
-			h.fail(w, r, http.StatusInternalServerError, err)
-			return
+			return nil, err
 		}
-		n, err := h.store.Count(r.Context(), scope, f, api.CountCap)
-		if err != nil {
-			h.fail(w, r, http.StatusInternalServerError, err)
-			return
-		}
-		v.Total = formatCount(n)
-		for _, e := range page.Entries {
-			v.Rows = append(v.Rows, gridRow{ID: e.ID, UserName: e.UserName, Task: e.Task, Result: e.Result,
-				ResultClass: resultClass(e.Result), Description: e.Description,
-				TimeISO: isoTime(e.Timestamp), TimeUTC: utcTime(e.Timestamp),
-				DetailURL: withBack("/audit-logs/"+strconv.FormatInt(e.ID, 10), back)})
-		}
+		v.Total, _ = formatTotal(l.Total)
+		v.Rows = gridRows(l.Entries, back)
 		if v.Job == nil && len(v.Rows) == 0 {
-			h.fail(w, r, http.StatusNotFound, err)
-			return
+			return nil, store.ErrNotFound
 		}
 	}
-	h.render(w, r, status, "job", "", &v)
+	return show("job", &v).withStatus(status), nil
 }
 
-// jobAction runs a form's action on a job and returns to its page.
-func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 || !parseForm(w, r) {
-		h.fail(w, r, http.StatusNotFound, err)
+// describeJob fills the job's part of its page: its fields, what the
+// viewer may do with it, and the occurrences of a recurring job.
+func (h *Handler) describeJob(r *http.Request, req auth.Request, v *jobDetailView, j store.Job) {
+	now := h.now()
+	row := jobRow{View: job.ViewOf(j, now), StateClass: stateClass(j.State)}
+	v.Job = &row
+	mine := req.Subject.Can(access.ManageJobs) || j.Owner == req.Subject.Name
+	v.CanCancel = mine && !job.Finished(j.State)
+	v.CanResched = mine && j.State == store.JobScheduled
+	v.CanRetry = mine && (j.State == store.JobFailure || j.State == store.JobCanceled)
+	if j.Owner == req.Subject.Name {
+		v.DownloadURL = exportjob.DownloadURL(j)
+	}
+	if j.Recurrence == "" {
 		return
+	}
+	occ, err := h.jobs.List(r.Context(), req, store.JobQuery{Filter: store.JobFilter{ParentID: j.ID},
+		Sort: store.JobSort{Field: store.JobSortScheduledStart, Desc: true}, Limit: 50})
+	if err == nil {
+		for _, o := range occ.Jobs {
+			v.Occurrences = append(v.Occurrences, jobRowOf(o, now))
+		}
+	}
+}
+
+// jobAction runs a form's action on a job and returns to its page; a
+// refused action shows on the job's page.
+func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) (answer, error) {
+	id, err := pathID(r, "id")
+	if err != nil || !parseForm(w, r) {
+		return nil, notFound
 	}
 	req := auth.FromContext(r.Context())
 	var j store.Job
@@ -257,15 +205,13 @@ func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) {
 		j, err = h.jobs.RetryJob(r.Context(), req, id)
 	case "reschedule":
 		var at time.Time
-		at, err = time.Parse(time.RFC3339Nano, r.PostFormValue("scheduled_start"))
-		if err != nil {
+		if at, err = time.Parse(time.RFC3339Nano, r.PostFormValue("scheduled_start")); err != nil {
 			err = &job.FieldError{Field: "scheduled_start", Reason: "must be a date and time"}
 		} else {
 			j, err = h.jobs.RescheduleJob(r.Context(), req, id, at)
 		}
 	default:
-		h.fail(w, r, http.StatusNotFound, errors.New("no such action"))
-		return
+		return nil, notFound
 	}
 	var te *job.TransitionError
 	var fe *job.FieldError
@@ -275,16 +221,13 @@ func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("back") != "" {
 			back = backURL(r)
 		}
-		http.Redirect(w, r, "/jobs/"+strconv.FormatInt(j.ID, 10)+"?back="+url.QueryEscape(back), http.StatusSeeOther)
+		return seeOther("/jobs/" + strconv.FormatInt(j.ID, 10) + "?back=" + url.QueryEscape(back)), nil
 	case errors.As(err, &te):
-		h.renderJob(w, r, http.StatusConflict, te.Error())
+		return h.jobPage(r, http.StatusConflict, te.Error())
 	case errors.As(err, &fe):
-		h.renderJob(w, r, http.StatusBadRequest, fe.Error())
+		return h.jobPage(r, http.StatusBadRequest, fe.Error())
 	case errors.Is(err, job.ErrForbidden):
-		h.renderJob(w, r, http.StatusForbidden, "Only the job's owner or a Job Administrator may change it.")
-	case errors.Is(err, store.ErrNotFound):
-		h.fail(w, r, http.StatusNotFound, err)
-	default:
-		h.fail(w, r, http.StatusInternalServerError, err)
+		return h.jobPage(r, http.StatusForbidden, "Only the job's owner or a Job Administrator may change it.")
 	}
+	return nil, err
 }

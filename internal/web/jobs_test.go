@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbookhq/logbook/internal/api"
+	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
@@ -79,13 +79,13 @@ func (s jobSite) form(t *testing.T, path string, v url.Values) (*http.Response, 
 }
 
 // api calls the JSON API as the admin token and decodes the answer.
-func (s jobSite) api(t *testing.T, method, path, body string, status int) api.JobJSON {
+func (s jobSite) api(t *testing.T, method, path, body string, status int) job.View {
 	t.Helper()
 	resp, b := s.do(t, method, path, "application/json", body)
 	if resp.StatusCode != status {
 		t.Fatalf("%s %s %s: status %d, want %d: %s", method, path, body, resp.StatusCode, status, b)
 	}
-	var j api.JobJSON
+	var j job.View
 	if err := json.Unmarshal([]byte(b), &j); err != nil {
 		t.Fatal(err)
 	}
@@ -94,18 +94,18 @@ func (s jobSite) api(t *testing.T, method, path, body string, status int) api.Jo
 
 // createJob registers a job through the API, so that its audit trail is
 // the real one.
-func (s jobSite) createJob(t *testing.T, fields map[string]string) api.JobJSON {
+func (s jobSite) createJob(t *testing.T, fields map[string]string) job.View {
 	t.Helper()
 	b, _ := json.Marshal(fields)
 	return s.api(t, http.MethodPost, "/api/v1/jobs", string(b), http.StatusCreated)
 }
 
-func (s jobSite) patchJob(t *testing.T, id int64, body string) api.JobJSON {
+func (s jobSite) patchJob(t *testing.T, id int64, body string) job.View {
 	t.Helper()
 	return s.api(t, http.MethodPatch, fmt.Sprintf("/api/v1/jobs/%d", id), body, http.StatusOK)
 }
 
-func (s jobSite) getJob(t *testing.T, id int64) api.JobJSON {
+func (s jobSite) getJob(t *testing.T, id int64) job.View {
 	t.Helper()
 	return s.api(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs/%d", id), "", http.StatusOK)
 }
@@ -121,7 +121,7 @@ func rowIDs(body string) []string {
 	return ids
 }
 
-func ids(js ...api.JobJSON) []string {
+func ids(js ...job.View) []string {
 	var out []string
 	for _, j := range js {
 		out = append(out, fmt.Sprint(j.ID))

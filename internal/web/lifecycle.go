@@ -25,10 +25,11 @@ type lifecycle struct {
 // RegisterLifecycle adds the archive/purge and settings pages to mux.
 func (h *Handler) RegisterLifecycle(mux *http.ServeMux, s *settings.Service, a *archive.Service) {
 	l := &lifecycle{h: h, settings: s, archive: a}
-	mux.HandleFunc("GET /admin/archive-purge", h.need(access.PurgeAuditLogs, l.showPurge))
-	mux.HandleFunc("POST /admin/archive-purge", h.need(access.PurgeAuditLogs, l.schedulePurge))
-	mux.HandleFunc("GET /admin/settings", h.need(access.ManageAuditSettings, l.showSettings))
-	mux.HandleFunc("POST /admin/settings", h.need(access.ManageAuditSettings, l.saveSettings))
+	need := func(a access.Action, fn handlerFunc) http.HandlerFunc { return h.need(a, h.serve(fn)) }
+	mux.HandleFunc("GET /admin/archive-purge", need(access.PurgeAuditLogs, l.showPurge))
+	mux.HandleFunc("POST /admin/archive-purge", need(access.PurgeAuditLogs, l.schedulePurge))
+	mux.HandleFunc("GET /admin/settings", need(access.ManageAuditSettings, l.showSettings))
+	mux.HandleFunc("POST /admin/settings", need(access.ManageAuditSettings, l.saveSettings))
 }
 
 // purgeForm is the archive/purge form as submitted, to show it again.
@@ -47,26 +48,47 @@ type purgeView struct {
 	Errors     []string
 }
 
-func (l *lifecycle) showPurge(w http.ResponseWriter, r *http.Request) {
-	l.renderPurge(w, r, http.StatusOK, purgeForm{Mode: "days", OlderThanDays: "90", Format: "csv", Archive: true}, nil)
+func (l *lifecycle) showPurge(w http.ResponseWriter, r *http.Request) (answer, error) {
+	return l.purgePage(r, http.StatusOK, purgeForm{Mode: "days", OlderThanDays: "90", Format: "csv", Archive: true}, nil)
 }
 
-func (l *lifecycle) renderPurge(w http.ResponseWriter, r *http.Request, status int, f purgeForm, errs []string) {
+func (l *lifecycle) purgePage(r *http.Request, status int, f purgeForm, errs []string) (answer, error) {
 	as, err := l.archive.Anchors(r.Context(), auth.FromContext(r.Context()), 50)
 	if err != nil {
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	v := purgeView{base: base{Title: "Archive/Purge", Nav: "archive-purge"}, Anchors: as,
 		Domains: auth.FromContext(r.Context()).Subject.Domains, ArchiveDir: l.archive.Dir(), Form: f, Errors: errs}
-	l.h.render(w, r, status, "archivepurge", "", &v)
+	return show("archivepurge", &v).withStatus(status), nil
 }
 
-func (l *lifecycle) schedulePurge(w http.ResponseWriter, r *http.Request) {
+func (l *lifecycle) schedulePurge(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		l.renderPurge(w, r, http.StatusBadRequest, purgeForm{}, []string{"The form could not be read."})
-		return
+		return l.purgePage(r, http.StatusBadRequest, purgeForm{}, []string{"The form could not be read."})
 	}
+	f, in, errs := readPurgeForm(r)
+	if len(errs) > 0 {
+		return l.purgePage(r, http.StatusBadRequest, f, errs)
+	}
+	j, err := l.archive.Schedule(r.Context(), auth.FromContext(r.Context()), l.h.auth.Tree(), in)
+	var inv *job.InvalidError
+	switch {
+	case errors.Is(err, archive.ErrForbidden):
+		return l.purgePage(r, http.StatusForbidden, f, []string{err.Error()})
+	case errors.As(err, &inv):
+		for _, fe := range inv.Fields {
+			errs = append(errs, fe.Field+": "+fe.Reason)
+		}
+		return l.purgePage(r, http.StatusBadRequest, f, errs)
+	case err != nil:
+		return nil, err
+	}
+	return seeOther(fmt.Sprintf("/jobs/%d", j.ID)), nil
+}
+
+// readPurgeForm reads the archive/purge form into the request it makes,
+// with what could not be read.
+func readPurgeForm(r *http.Request) (purgeForm, archive.Request, []string) {
 	pf := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := purgeForm{Mode: pf("mode"), OlderThanDays: pf("older_than_days"), Before: pf("before"), Domain: pf("domain"),
 		Format: pf("format"), AllDomains: r.PostFormValue("all_domains") == "on", Archive: r.PostFormValue("archive") == "on",
@@ -100,27 +122,7 @@ func (l *lifecycle) schedulePurge(w http.ResponseWriter, r *http.Request) {
 			in.Schedule.Start = &f.Start
 		}
 	}
-	if len(errs) > 0 {
-		l.renderPurge(w, r, http.StatusBadRequest, f, errs)
-		return
-	}
-	j, err := l.archive.Schedule(r.Context(), auth.FromContext(r.Context()), l.h.auth.Tree(), in)
-	var inv *job.InvalidError
-	switch {
-	case errors.Is(err, archive.ErrForbidden):
-		l.renderPurge(w, r, http.StatusForbidden, f, []string{err.Error()})
-		return
-	case errors.As(err, &inv):
-		for _, fe := range inv.Fields {
-			errs = append(errs, fe.Field+": "+fe.Reason)
-		}
-		l.renderPurge(w, r, http.StatusBadRequest, f, errs)
-		return
-	case err != nil:
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
-	}
-	http.Redirect(w, r, fmt.Sprintf("/jobs/%d", j.ID), http.StatusSeeOther)
+	return f, in, errs
 }
 
 type settingsView struct {
@@ -132,35 +134,31 @@ type settingsView struct {
 	Errors         []string
 }
 
-func (l *lifecycle) showSettings(w http.ResponseWriter, r *http.Request) {
+func (l *lifecycle) showSettings(w http.ResponseWriter, r *http.Request) (answer, error) {
 	s, err := l.settings.Get(r.Context())
 	if err != nil {
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	l.renderSettings(w, r, http.StatusOK, s, r.URL.Query().Get("saved") == "1", nil)
+	return l.settingsPage(r, http.StatusOK, s, r.URL.Query().Get("saved") == "1", nil)
 }
 
-func (l *lifecycle) renderSettings(w http.ResponseWriter, r *http.Request, status int, s settings.AuditSettings, saved bool, errs []string) {
+func (l *lifecycle) settingsPage(r *http.Request, status int, s settings.AuditSettings, saved bool, errs []string) (answer, error) {
 	id, err := l.settings.RetentionJobID(r.Context())
 	if err != nil {
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	v := settingsView{base: base{Title: "Audit log settings", Nav: "settings"}, Settings: s, RetentionJobID: id,
 		MayChange: settings.MayChange(auth.FromContext(r.Context())), Saved: saved, Errors: errs}
-	l.h.render(w, r, status, "settings", "", &v)
+	return show("settings", &v).withStatus(status), nil
 }
 
-func (l *lifecycle) saveSettings(w http.ResponseWriter, r *http.Request) {
+func (l *lifecycle) saveSettings(w http.ResponseWriter, r *http.Request) (answer, error) {
 	cur, err := l.settings.Get(r.Context())
 	if err != nil {
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	if !parseForm(w, r) {
-		l.renderSettings(w, r, http.StatusBadRequest, cur, false, []string{"The form could not be read."})
-		return
+		return l.settingsPage(r, http.StatusBadRequest, cur, false, []string{"The form could not be read."})
 	}
 	on := func(k string) *bool { v := r.PostFormValue(k) == "on"; return &v }
 	var errs []string
@@ -175,24 +173,20 @@ func (l *lifecycle) saveSettings(w http.ResponseWriter, r *http.Request) {
 	c := settings.Change{RecordHTTPGet: on("record_http_get"), LogSuccess: on("log_success"), RetentionArchive: on("retention_archive"),
 		ForwardingIntervalSeconds: num("forwarding_interval_seconds", "Forwarding interval"), RetentionDays: num("retention_days", "Retention")}
 	if len(errs) > 0 {
-		l.renderSettings(w, r, http.StatusBadRequest, cur, false, errs)
-		return
+		return l.settingsPage(r, http.StatusBadRequest, cur, false, errs)
 	}
 	_, err = l.settings.Update(r.Context(), auth.FromContext(r.Context()), c)
 	var inv *settings.InvalidError
 	switch {
 	case errors.Is(err, settings.ErrForbidden):
-		l.renderSettings(w, r, http.StatusForbidden, cur, false, []string{err.Error()})
-		return
+		return l.settingsPage(r, http.StatusForbidden, cur, false, []string{err.Error()})
 	case errors.As(err, &inv):
 		for _, fe := range inv.Fields {
 			errs = append(errs, fe.Field+": "+fe.Reason)
 		}
-		l.renderSettings(w, r, http.StatusBadRequest, cur, false, errs)
-		return
+		return l.settingsPage(r, http.StatusBadRequest, cur, false, errs)
 	case err != nil:
-		l.h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	http.Redirect(w, r, "/admin/settings?saved=1", http.StatusSeeOther)
+	return seeOther("/admin/settings?saved=1"), nil
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/logbookhq/logbook/internal/query"
 )
 
 // liveHeartbeat keeps proxies from closing an idle event stream.
@@ -24,7 +26,7 @@ func (h *Handler) streamNewCount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Del("after")
-	q, err := gridQuery(v, h.now())
+	q, err := query.ParseGrid(v, h.now())
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -46,7 +48,7 @@ func (h *Handler) streamNewCount(w http.ResponseWriter, r *http.Request) {
 	scope := scopeOf(r)
 	last := -1
 	send := func() bool {
-		n, err := h.store.Count(ctx, scope, f, liveCap)
+		n, err := h.logs.CountUpTo(ctx, scope, f, liveCap)
 		if err != nil {
 			return ctx.Err() == nil // a failed count is retried at the next commit
 		}

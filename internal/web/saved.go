@@ -29,7 +29,7 @@ func ownerOf(r *http.Request) string {
 
 // savedSearches lists the viewer's saved searches as grid links.
 func (h *Handler) savedSearches(r *http.Request) []savedLink {
-	ss, err := h.store.SavedSearches(r.Context(), ownerOf(r))
+	ss, err := h.logs.SavedSearches(r.Context(), ownerOf(r))
 	if err != nil {
 		h.log.Warn("could not list saved searches", "error", err)
 		return nil
@@ -42,43 +42,35 @@ func (h *Handler) savedSearches(r *http.Request) []savedLink {
 }
 
 // saveSearch keeps the grid's current search under a name.
-func (h *Handler) saveSearch(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) saveSearch(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		h.fail(w, r, http.StatusBadRequest, errors.New("The form could not be read."))
-		return
+		return nil, errFormUnreadable
 	}
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	query := r.PostFormValue("query")
 	v, err := url.ParseQuery(query)
 	switch {
 	case name == "" || len(name) > maxSearchName || !utf8.ValidString(name) || strings.ContainsFunc(name, func(c rune) bool { return c < 0x20 }):
-		err = errors.New("name: give a name of 1 to 64 characters")
+		return nil, badRequest("name: give a name of 1 to 64 characters")
 	case len(query) > maxSearchQuery || err != nil:
-		err = errors.New("query: the search is too long or malformed")
-	}
-	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, err)
-		return
+		return nil, badRequest("query: the search is too long or malformed")
 	}
 	v.Del("cursor")
 	v.Del("p")
-	if err := h.store.SaveSearch(r.Context(), store.SavedSearch{Owner: ownerOf(r), Name: name, Query: v.Encode(), CreatedAt: h.now().UTC()}); err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+	if err := h.logs.SaveSearch(r.Context(), store.SavedSearch{Owner: ownerOf(r), Name: name, Query: v.Encode(), CreatedAt: h.now().UTC()}); err != nil {
+		return nil, err
 	}
-	http.Redirect(w, r, "/audit-logs?"+v.Encode(), http.StatusSeeOther)
+	return seeOther("/audit-logs?" + v.Encode()), nil
 }
 
 // deleteSearch forgets one of the viewer's saved searches.
-func (h *Handler) deleteSearch(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) deleteSearch(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		h.fail(w, r, http.StatusBadRequest, errors.New("The form could not be read."))
-		return
+		return nil, errFormUnreadable
 	}
-	err := h.store.DeleteSearch(r.Context(), ownerOf(r), r.PostFormValue("name"))
+	err := h.logs.DeleteSearch(r.Context(), ownerOf(r), r.PostFormValue("name"))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
-	http.Redirect(w, r, "/audit-logs", http.StatusSeeOther)
+	return seeOther("/audit-logs"), nil
 }

@@ -43,8 +43,7 @@ func (h *Handler) signedIn(fn http.HandlerFunc) http.HandlerFunc {
 func (h *Handler) need(action access.Action, fn http.HandlerFunc) http.HandlerFunc {
 	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
 		if !auth.FromContext(r.Context()).Subject.Can(action) {
-			v := errorView{base: base{Title: "Not allowed"}, Heading: "Not allowed", Message: roleMessage(action)}
-			h.render(w, r, http.StatusForbidden, "error", "", &v)
+			h.fail(w, r, forbidden(roleMessage(action)))
 			return
 		}
 		fn(w, r)
@@ -62,16 +61,15 @@ func roleMessage(a access.Action) string {
 }
 
 // home sends each user to the first page they may use.
-func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) (answer, error) {
 	s := auth.FromContext(r.Context()).Subject
 	switch {
 	case s.Can(access.ViewAuditLogs):
-		http.Redirect(w, r, "/statistics", http.StatusFound)
+		return redirect{url: "/statistics", status: http.StatusFound}, nil
 	case s.Can(access.ManageUsers):
-		http.Redirect(w, r, "/admin/users", http.StatusFound)
-	default:
-		http.Redirect(w, r, "/jobs", http.StatusFound)
+		return redirect{url: "/admin/users", status: http.StatusFound}, nil
 	}
+	return redirect{url: "/jobs", status: http.StatusFound}, nil
 }
 
 type loginView struct {
@@ -98,9 +96,9 @@ func safeNext(n string) string {
 	return n
 }
 
-func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) (answer, error) {
 	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.URL.Query().Get("next")), LoginToken: loginToken(w, r)}
-	h.render(w, r, http.StatusOK, "login", "", &v)
+	return show("login", &v), nil
 }
 
 // loginToken returns the CSRF token of the browser's login cookie,
@@ -123,44 +121,39 @@ func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, status int, hea
 	h.render(w, r, status, "error", "", &v)
 }
 
-func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) (answer, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, http.StatusBadRequest, errors.New("The form could not be read."))
-		return
+		return nil, errFormUnreadable
 	}
 	req := auth.FromContext(r.Context())
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
 	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.PostFormValue("next")), Name: name, LoginToken: loginToken(w, r)}
 	if !h.auth.Attempts.Allow(req.IP) {
 		v.Error = auth.ErrTooManyAttempts.Error()
-		h.render(w, r, http.StatusTooManyRequests, "login", "", &v)
-		return
+		return show("login", &v).withStatus(http.StatusTooManyRequests), nil
 	}
 	id, _, err := h.auth.Login(r.Context(), name, password, req.IP)
 	if errors.Is(err, auth.ErrBadCredentials) {
 		v.Error = "Wrong user name or password, or the account is locked."
-		h.render(w, r, http.StatusUnauthorized, "login", "", &v)
-		return
+		return show("login", &v).withStatus(http.StatusUnauthorized), nil
 	}
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, err)
-		return
+		return nil, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id, Path: "/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, v.Next, http.StatusSeeOther)
+	return seeOther(v.Next), nil
 }
 
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) (answer, error) {
 	req := auth.FromContext(r.Context())
 	if req.SessionID != "" {
 		if err := h.auth.Logout(r.Context(), req.SessionID, req.IP); err != nil {
-			h.fail(w, r, http.StatusInternalServerError, err)
-			return
+			return nil, err
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return seeOther("/login"), nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditlog"
 	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
@@ -31,9 +32,10 @@ var templateFS embed.FS
 var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens",
 	"archivepurge", "settings", "forwarding"}
 
-// Handler serves the UI.
+// Handler serves the UI. It reads audit log entries through the read
+// service and jobs through the job service, never from the store.
 type Handler struct {
-	store  store.Store
+	logs   *auditlog.Service
 	auth   *auth.Service
 	jobs   *job.Service
 	hub    *live.Hub
@@ -48,7 +50,7 @@ type Handler struct {
 
 // New parses every template once, so that a broken template stops the
 // server at start rather than on the first visit.
-func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
+func New(logs *auditlog.Service, a *auth.Service, jobs *job.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -56,7 +58,7 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 	if err != nil {
 		return nil, fmt.Errorf("error loading static files: %w", err)
 	}
-	h := &Handler{store: st, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}, suggest: map[string]suggestionSet{}}
+	h := &Handler{logs: logs, auth: a, jobs: jobs, hub: hub, log: log, now: now, assets: as, tmpl: map[string]*template.Template{}, suggest: map[string]suggestionSet{}}
 	funcs := template.FuncMap{"list": func(v ...string) []string { return v }, "asset": as.url, "pathEscape": url.PathEscape, "isoTime": isoTime, "barWidth": barWidth}
 	for _, p := range pages {
 		t, err := template.New(p).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html")
@@ -69,35 +71,38 @@ func New(st store.Store, a *auth.Service, jobs *job.Service, hub *live.Hub, log 
 }
 
 // Register adds the UI routes to mux. Every page but the login page and
-// static files needs a signed-in user, and names the action it needs.
+// static files needs a signed-in user, and names the action it needs;
+// every page handler returns its view or an error through serve.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", h.signedIn(h.home))
-	mux.HandleFunc("GET /login", h.showLogin)
-	mux.HandleFunc("POST /login", h.login)
-	mux.HandleFunc("POST /logout", h.logout)
-	mux.HandleFunc("GET /account", h.signedIn(h.showAccount))
-	mux.HandleFunc("POST /account/password", h.signedIn(h.changePassword))
-	mux.HandleFunc("GET /statistics", h.need(access.ViewAuditLogs, h.showStatistics))
-	mux.HandleFunc("GET /audit-logs", h.need(access.ViewAuditLogs, h.showAuditLogs))
+	signedIn := func(fn handlerFunc) http.HandlerFunc { return h.signedIn(h.serve(fn)) }
+	need := func(a access.Action, fn handlerFunc) http.HandlerFunc { return h.need(a, h.serve(fn)) }
+	mux.HandleFunc("GET /{$}", signedIn(h.home))
+	mux.HandleFunc("GET /login", h.serve(h.showLogin))
+	mux.HandleFunc("POST /login", h.serve(h.login))
+	mux.HandleFunc("POST /logout", h.serve(h.logout))
+	mux.HandleFunc("GET /account", signedIn(h.showAccount))
+	mux.HandleFunc("POST /account/password", signedIn(h.changePassword))
+	mux.HandleFunc("GET /statistics", need(access.ViewAuditLogs, h.showStatistics))
+	mux.HandleFunc("GET /audit-logs", need(access.ViewAuditLogs, h.showAuditLogs))
 	mux.HandleFunc("GET /audit-logs/live", h.need(access.ViewAuditLogs, h.streamNewCount))
-	mux.HandleFunc("POST /audit-logs/saved", h.need(access.ViewAuditLogs, h.saveSearch))
-	mux.HandleFunc("POST /audit-logs/saved/delete", h.need(access.ViewAuditLogs, h.deleteSearch))
-	mux.HandleFunc("GET /audit-logs/{id}", h.need(access.ViewAuditLogs, h.showAuditLog))
-	mux.HandleFunc("GET /audit-logs/{id}/config-change", h.need(access.ViewAuditLogs, h.showConfigChange))
-	mux.HandleFunc("GET /audit-logs/{id}/config-change/{n}/{what}", h.need(access.ViewAuditLogs, h.downloadConfig))
-	mux.HandleFunc("GET /objects/{type}/{name}", h.need(access.ViewAuditLogs, h.showObject))
-	mux.HandleFunc("GET /jobs", h.signedIn(h.showJobs))
-	mux.HandleFunc("GET /jobs/{id}", h.signedIn(h.showJob))
-	mux.HandleFunc("POST /jobs/{id}/{action}", h.signedIn(h.jobAction))
-	mux.HandleFunc("GET /admin/users", h.need(access.ManageUsers, h.showUsers))
-	mux.HandleFunc("POST /admin/users", h.need(access.ManageUsers, h.addUser))
-	mux.HandleFunc("POST /admin/users/{name}/lock", h.need(access.ManageUsers, h.lockUser))
-	mux.HandleFunc("POST /admin/users/{name}/unlock", h.need(access.ManageUsers, h.unlockUser))
-	mux.HandleFunc("GET /admin/domains", h.need(access.ManageDomains, h.showDomains))
-	mux.HandleFunc("POST /admin/domains", h.need(access.ManageDomains, h.addDomain))
-	mux.HandleFunc("GET /admin/tokens", h.need(access.ManageTokens, h.showTokens))
-	mux.HandleFunc("POST /admin/tokens", h.need(access.ManageTokens, h.addToken))
-	mux.HandleFunc("POST /admin/tokens/{id}/revoke", h.need(access.ManageTokens, h.revokeToken))
+	mux.HandleFunc("POST /audit-logs/saved", need(access.ViewAuditLogs, h.saveSearch))
+	mux.HandleFunc("POST /audit-logs/saved/delete", need(access.ViewAuditLogs, h.deleteSearch))
+	mux.HandleFunc("GET /audit-logs/{id}", need(access.ViewAuditLogs, h.showAuditLog))
+	mux.HandleFunc("GET /audit-logs/{id}/config-change", need(access.ViewAuditLogs, h.showConfigChange))
+	mux.HandleFunc("GET /audit-logs/{id}/config-change/{n}/{what}", need(access.ViewAuditLogs, h.downloadConfig))
+	mux.HandleFunc("GET /objects/{type}/{name}", need(access.ViewAuditLogs, h.showObject))
+	mux.HandleFunc("GET /jobs", signedIn(h.showJobs))
+	mux.HandleFunc("GET /jobs/{id}", signedIn(h.showJob))
+	mux.HandleFunc("POST /jobs/{id}/{action}", signedIn(h.jobAction))
+	mux.HandleFunc("GET /admin/users", need(access.ManageUsers, h.showUsers))
+	mux.HandleFunc("POST /admin/users", need(access.ManageUsers, h.addUser))
+	mux.HandleFunc("POST /admin/users/{name}/lock", need(access.ManageUsers, h.lockUser))
+	mux.HandleFunc("POST /admin/users/{name}/unlock", need(access.ManageUsers, h.unlockUser))
+	mux.HandleFunc("GET /admin/domains", need(access.ManageDomains, h.showDomains))
+	mux.HandleFunc("POST /admin/domains", need(access.ManageDomains, h.addDomain))
+	mux.HandleFunc("GET /admin/tokens", need(access.ManageTokens, h.showTokens))
+	mux.HandleFunc("POST /admin/tokens", need(access.ManageTokens, h.addToken))
+	mux.HandleFunc("POST /admin/tokens/{id}/revoke", need(access.ManageTokens, h.revokeToken))
 	mux.HandleFunc("GET /static/{name}", h.assets.serve)
 }
 
@@ -157,26 +162,6 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p, 
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
-}
-
-type errorView struct {
-	base
-	Heading, Message string
-}
-
-// fail shows a readable error page; internal details go to the log only.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	v := errorView{base: base{Title: "Error"}}
-	switch status {
-	case http.StatusNotFound:
-		v.Heading, v.Message = "Not found", "There is no such page or audit log entry, or it is not visible to you."
-	case http.StatusBadRequest:
-		v.Heading, v.Message = "Bad request", err.Error()
-	default:
-		h.log.Error("page failed", "path", r.URL.Path, "error", err)
-		v.Heading, v.Message = "Something went wrong", "The server could not answer. Try again; if it keeps failing, the server log has the details."
-	}
-	h.render(w, r, status, "error", "", &v)
 }
 
 // backURL returns the grid URL a page returns to: the back parameter when

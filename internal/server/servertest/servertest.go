@@ -1,6 +1,21 @@
 // Package servertest starts a real Logbook server for tests: a fresh
 // SQLite store in a temporary directory, the whole HTTP handler on an
-// httptest server, and an API token with every permission.
+// httptest server, and an API token with every permission (New, Fixture).
+//
+// Env adds named users, tokens, domains and entries to such a server, and
+// Scenario is one request to it and what the answer must be, after
+// PocketBase's tests.ApiScenario: name, method, URL, body, headers, who
+// sends it (Anonymous, User, Token), the expected status, content type,
+// headers, content and content that must not be there, and hooks. Run
+// runs a table of them, each as a subtest:
+//
+//	env := servertest.NewEnv(t, nil)
+//	env.AddUser("ann", []string{"user"}, "Global")
+//	servertest.Run(t, env, []servertest.Scenario{
+//		{URL: "/api/v1/users", ExpectedStatus: 401},
+//		{URL: "/api/v1/users", Identity: servertest.User("ann"), ExpectedStatus: 403,
+//			NotExpectedContent: []string{`"users"`}},
+//	})
 package servertest
 
 import (

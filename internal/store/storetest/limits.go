@@ -48,7 +48,6 @@ func LargestSearch() string {
 // every read that takes a filter: the engine must answer it (no SQL
 // error, however many conditions it compiles to) and answer it right.
 func testSearchAtLimits(t *testing.T, st store.Store) {
-	ctx := context.Background()
 	text := LargestSearch()
 	if len(text) > search.MaxQueryBytes {
 		t.Fatalf("LargestSearch is %d bytes, more than %d", len(text), search.MaxQueryBytes)
@@ -97,10 +96,22 @@ func testSearchAtLimits(t *testing.T, st store.Store) {
 		}
 		appended += n
 	}
-	// The longest lists of the API's filters, each of which the matching
-	// entries meet; a prefix of a few users gets SQLite's walk per user,
-	// which repeats the whole filter once per user.
-	lists := store.Filter{Search: &sq, UserName: []store.Match{{Value: "u", Prefix: true}}}
+	lists := largestLists(&sq)
+	run := func(t *testing.T) { checkLargestSearch(t, st, &sq, lists, wantIDs) }
+	add(40)
+	t.Run("small commits", run)
+	// A large commit: SQLite moves the buffered entries to its indexed
+	// table first.
+	add(300)
+	t.Run("after a large commit", run)
+}
+
+// largestLists is the largest search with the longest lists of the API's
+// filters, each of which the matching entries meet; a prefix of a few
+// users gets SQLite's walk per user, which repeats the whole filter once
+// per user.
+func largestLists(sq *search.Query) store.Filter {
+	lists := store.Filter{Search: sq, UserName: []store.Match{{Value: "u", Prefix: true}}}
 	for i := range 50 {
 		lists.Task = append(lists.Task, store.Match{Value: fmt.Sprintf("Deploy %d", i), Prefix: true})
 		lists.Workspace = append(lists.Workspace, store.Match{Value: fmt.Sprintf("Dev%d", i), Prefix: true})
@@ -109,43 +120,44 @@ func testSearchAtLimits(t *testing.T, st store.Store) {
 		lists.JobID = append(lists.JobID, int64(i+1))
 	}
 	lists.Task[0].Value, lists.Workspace[0].Value, lists.Application[0].Value = "Deploy", "Dev", "Network"
-	run := func(t *testing.T) {
-		wantIDs := slices.Clone(wantIDs)
-		slices.Reverse(wantIDs) // newest first: ids follow the timestamps
-		for _, tc := range []struct {
-			name   string
-			filter store.Filter
-		}{{"search", store.Filter{Search: &sq}}, {"search and lists", lists}} {
-			for _, scope := range []store.Scope{store.AllDomains, {Domains: []string{"Global"}}} {
-				t.Run(fmt.Sprintf("%s/all=%v", tc.name, scope.All), func(t *testing.T) {
-					f := tc.filter
-					page, err := st.List(ctx, scope, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 1000})
-					if err != nil {
-						t.Fatalf("List: %v", err)
-					}
-					if got := ids(page.Entries); !slices.Equal(got, wantIDs) {
-						t.Fatalf("List = %v, want %v", got, wantIDs)
-					}
-					if n, err := st.Count(ctx, scope, f, 1000); err != nil || n != len(wantIDs) {
-						t.Fatalf("Count = %d, %v; want %d", n, err, len(wantIDs))
-					}
-					if _, err := st.Estimate(ctx, scope, f, 1); err != nil {
-						t.Fatalf("Estimate: %v", err)
-					}
-					if by, err := st.Stats(ctx, scope, f, store.SortUserName, 100); err != nil || sum(by) != len(wantIDs) {
-						t.Fatalf("Stats = %v, %v; want %d in all", by, err, len(wantIDs))
-					}
-					if _, err := st.Histogram(ctx, scope, f, time.Hour); err != nil {
-						t.Fatalf("Histogram: %v", err)
-					}
-				})
-			}
+	return lists
+}
+
+// checkLargestSearch runs the largest search, alone and with lists (the
+// longest lists of the other filters), scoped and not, through every
+// read that takes a filter: each must answer, and List, Count and Stats
+// must select exactly wantIDs (oldest first).
+func checkLargestSearch(t *testing.T, st store.Store, sq *search.Query, lists store.Filter, wantIDs []int64) {
+	ctx := context.Background()
+	newestFirst := slices.Clone(wantIDs)
+	slices.Reverse(newestFirst) // ids follow the timestamps
+	for _, tc := range []struct {
+		name   string
+		filter store.Filter
+	}{{"search", store.Filter{Search: sq}}, {"search and lists", lists}} {
+		for _, scope := range []store.Scope{store.AllDomains, {Domains: []string{"Global"}}} {
+			t.Run(fmt.Sprintf("%s/all=%v", tc.name, scope.All), func(t *testing.T) {
+				f := tc.filter
+				page, err := st.List(ctx, scope, store.Query{Filter: f, Sort: store.DefaultSort, Limit: 1000})
+				if err != nil {
+					t.Fatalf("List: %v", err)
+				}
+				if got := ids(page.Entries); !slices.Equal(got, newestFirst) {
+					t.Fatalf("List = %v, want %v", got, newestFirst)
+				}
+				if n, err := st.Count(ctx, scope, f, 1000); err != nil || n != len(wantIDs) {
+					t.Fatalf("Count = %d, %v; want %d", n, err, len(wantIDs))
+				}
+				if _, err := st.Estimate(ctx, scope, f, 1); err != nil {
+					t.Fatalf("Estimate: %v", err)
+				}
+				if by, err := st.Stats(ctx, scope, f, store.SortUserName, 100); err != nil || sum(by) != len(wantIDs) {
+					t.Fatalf("Stats = %v, %v; want %d in all", by, err, len(wantIDs))
+				}
+				if _, err := st.Histogram(ctx, scope, f, time.Hour); err != nil {
+					t.Fatalf("Histogram: %v", err)
+				}
+			})
 		}
 	}
-	add(40)
-	t.Run("small commits", run)
-	// A large commit: SQLite moves the buffered entries to its indexed
-	// table first.
-	add(300)
-	t.Run("after a large commit", run)
 }
