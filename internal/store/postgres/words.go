@@ -10,7 +10,7 @@ import (
 )
 
 // wordsVector is the lexemes of an entry's words, as the GIN index of
-// migration 7 holds them.
+// migration 8 holds them.
 const wordsVector = "array_to_tsvector(string_to_array(words, ' '))"
 
 func wordsQuery(words []string) string {
@@ -28,7 +28,7 @@ func wordsQuery(words []string) string {
 
 func wordsIndexed(q string) string { return wordsVector + " @@ " + q + "::tsquery" }
 
-// backfillWords fills the words of entries recorded before migration 7,
+// backfillWords fills the words of entries recorded before migration 8,
 // then builds the index.
 func backfillWords(ctx context.Context, tx pgx.Tx) error {
 	var after int64

@@ -17,7 +17,7 @@ func storedSession(s store.Session) store.Session {
 // testSessions checks the life of a session (create, read, touch, delete)
 // and the sweep of stale ones; the two use sessions of their own.
 func testSessions(t *testing.T, st store.Store) {
-	t.Run("Lifecycle", func(t *testing.T) { testSessionLifecycle(t, st) })
+	t.Run("Expiry", func(t *testing.T) { testSessionExpiry(t, st) })
 	t.Run("Stale", func(t *testing.T) { testStaleSessions(t, st) })
 }
 
@@ -31,7 +31,7 @@ func sessionExists(t *testing.T, st store.Store, idHash string) bool {
 	return err == nil
 }
 
-func testSessionLifecycle(t *testing.T, st store.Store) {
+func testSessionExpiry(t *testing.T, st store.Store) {
 	ctx := context.Background()
 	exists := func(idHash string) bool { t.Helper(); return sessionExists(t, st, idHash) }
 	a1 := store.Session{IDHash: "a1", UserName: "alice", CreatedAt: accountsBase, LastSeenAt: accountsBase.Add(time.Minute + 5)}

@@ -28,18 +28,8 @@ CREATE TABLE audit_log (
 -- history, far-future clocks) land here.
 CREATE TABLE audit_log_default PARTITION OF audit_log DEFAULT;
 
--- One index per sortable column, each ending in the tie-breaker (ts, id):
--- with ORDER BY ts DESC, id DESC the planner was seen to ignore an index
--- on (user_name, ts) and walk the time index instead.
-CREATE INDEX audit_log_ts          ON audit_log (ts, id);
-CREATE INDEX audit_log_user_name   ON audit_log (user_name, ts, id);
-CREATE INDEX audit_log_user_ip     ON audit_log (user_ip, ts, id);
-CREATE INDEX audit_log_domain      ON audit_log (domain, ts, id);
-CREATE INDEX audit_log_application ON audit_log (application, ts, id);
-CREATE INDEX audit_log_workspace   ON audit_log (workspace, ts, id);
-CREATE INDEX audit_log_task        ON audit_log (task, ts, id);
-CREATE INDEX audit_log_result      ON audit_log (result, ts, id);
-CREATE INDEX audit_log_job_id      ON audit_log (job_id, ts, id);
+-- Its sort indexes are in the shared part of this step
+-- (internal/store/internal/migrate/shared).
 
 -- Idempotency keys live beside the partitioned table: a unique index on a
 -- partitioned table must contain the partition key.

@@ -26,18 +26,8 @@ CREATE TABLE audit_log (
 -- Idempotency: one entry per event_id and source.
 CREATE UNIQUE INDEX audit_log_event ON audit_log (source, event_id) WHERE event_id IS NOT NULL;
 
--- One index per sortable column, each ending in the tie-breaker (ts, id):
--- it serves an equality or prefix filter on the column with the default
--- newest-first order, and sorting by the column with keyset paging.
-CREATE INDEX audit_log_ts          ON audit_log (ts, id);
-CREATE INDEX audit_log_user_name   ON audit_log (user_name, ts, id);
-CREATE INDEX audit_log_user_ip     ON audit_log (user_ip, ts, id);
-CREATE INDEX audit_log_domain      ON audit_log (domain, ts, id);
-CREATE INDEX audit_log_application ON audit_log (application, ts, id);
-CREATE INDEX audit_log_workspace   ON audit_log (workspace, ts, id);
-CREATE INDEX audit_log_task        ON audit_log (task, ts, id);
-CREATE INDEX audit_log_result      ON audit_log (result, ts, id);
-CREATE INDEX audit_log_job_id      ON audit_log (job_id, ts, id);
+-- Its sort indexes are in the shared part of this step
+-- (internal/store/internal/migrate/shared).
 
 -- The head of the hash chain: the last entry's id and hash. One row.
 CREATE TABLE chain_head (

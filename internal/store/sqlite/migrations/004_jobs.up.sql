@@ -1,5 +1,6 @@
 -- Jobs (Table 2 of the Job List page). Times are microseconds since the
--- Unix epoch in UTC; 0 means "not yet". Every sort index ends in id.
+-- Unix epoch in UTC; 0 means "not yet". Its sort indexes are
+-- in the shared part of this step.
 CREATE TABLE jobs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     name            TEXT    NOT NULL,
@@ -21,13 +22,3 @@ CREATE TABLE jobs (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX jobs_name            ON jobs (name, id);
-CREATE INDEX jobs_state           ON jobs (state, id);
-CREATE INDEX jobs_job_type        ON jobs (job_type, id);
-CREATE INDEX jobs_owner           ON jobs (owner, id);
-CREATE INDEX jobs_domain          ON jobs (domain, id);
-CREATE INDEX jobs_scheduled_start ON jobs (scheduled_start, id);
-CREATE INDEX jobs_actual_start    ON jobs (actual_start, id);
-CREATE INDEX jobs_end_time        ON jobs (end_time, id);
-CREATE INDEX jobs_parent          ON jobs (parent_id, scheduled_start, id);
-CREATE INDEX jobs_due             ON jobs (state, scheduled_start) WHERE handler <> '';

@@ -1,0 +1,5 @@
+-- No-op in PostgreSQL. In SQLite this step adds audit_log_recent, the
+-- buffer table small commits append to (SQLite writes every dirty index
+-- page to the WAL in full); PostgreSQL writes each commit with COPY and
+-- needs no buffer. Versions mean the same step in both engines
+-- (docs/architecture.md, "Migrations").

@@ -1,0 +1,4 @@
+-- No-op in PostgreSQL. In SQLite this step adds audit_stats, counts per
+-- hour that answer the Statistics page without reading every entry;
+-- PostgreSQL's Stats and Histogram count audit_log itself. Versions mean
+-- the same step in both engines (docs/architecture.md, "Migrations").
