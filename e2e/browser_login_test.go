@@ -15,8 +15,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 )
@@ -281,7 +281,7 @@ func TestBrowserAdminPages(t *testing.T) {
 // createUser adds a user in the Global domain as Logbook itself would.
 func createUser(t *testing.T, f *servertest.Fixture, name, password string, role access.Role) {
 	t.Helper()
-	if _, err := f.Server.Auth.CreateUser(context.Background(), auth.Actor{}, auth.NewUser{Name: name, Password: password,
+	if _, err := f.Server.Auth.CreateUser(context.Background(), accounts.Actor{}, accounts.NewUser{Name: name, Password: password,
 		Roles: []string{string(role)}, Domains: []string{audit.RootDomain}}); err != nil {
 		t.Fatalf("error creating user %s: %v", name, err)
 	}
@@ -439,9 +439,9 @@ func tokenCells(p *browserPage, id int64) []string {
 	})()`, id))
 }
 
-func findUser(t *testing.T, f *servertest.Fixture, name string) auth.UserView {
+func findUser(t *testing.T, f *servertest.Fixture, name string) accounts.UserView {
 	t.Helper()
-	us, err := f.Server.Auth.ListUsers(context.Background(), auth.Actor{})
+	us, err := f.Server.Auth.ListUsers(context.Background(), accounts.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +451,7 @@ func findUser(t *testing.T, f *servertest.Fixture, name string) auth.UserView {
 		}
 	}
 	t.Fatalf("no user %s is stored", name)
-	return auth.UserView{}
+	return accounts.UserView{}
 }
 
 // reloadStatus reloads the page as F5 does and returns the status of
@@ -470,16 +470,16 @@ func reloadStatus(p *browserPage) int {
 	return int(resp.Status)
 }
 
-func listTokens(t *testing.T, f *servertest.Fixture) []auth.TokenView {
+func listTokens(t *testing.T, f *servertest.Fixture) []accounts.TokenView {
 	t.Helper()
-	ts, err := f.Server.Auth.ListTokens(context.Background(), auth.Actor{})
+	ts, err := f.Server.Auth.ListTokens(context.Background(), accounts.Actor{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ts
 }
 
-func findToken(t *testing.T, f *servertest.Fixture, name string) auth.TokenView {
+func findToken(t *testing.T, f *servertest.Fixture, name string) accounts.TokenView {
 	t.Helper()
 	for _, tok := range listTokens(t, f) {
 		if tok.Name == name {
@@ -487,5 +487,5 @@ func findToken(t *testing.T, f *servertest.Fixture, name string) auth.TokenView 
 		}
 	}
 	t.Fatalf("no token %s is stored", name)
-	return auth.TokenView{}
+	return accounts.TokenView{}
 }

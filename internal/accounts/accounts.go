@@ -1,9 +1,12 @@
-// Package auth is the access-control service: it signs people in and out,
-// recognises API tokens, keeps the domain tree, manages users, domains and
-// tokens, and records every one of those events as an audit log entry.
+// Package accounts owns who a caller is: it signs people in and out, keeps
+// their sessions, recognises API tokens, keeps the domain tree, manages
+// users, domains and tokens, and records every one of those events as an
+// audit log entry. What a role or domain allows is package access's rule;
+// this package applies it.
+//
 // HTTP handlers and the CLI both go through it, so a rule holds however
 // Logbook is reached.
-package auth
+package accounts
 
 import (
 	"context"
@@ -54,7 +57,8 @@ func DefaultOptions() Options {
 	return Options{LockoutAfter: 4, SessionIdle: 30 * time.Minute, SessionMax: 12 * time.Hour, LoginsPerMinute: 20}
 }
 
-// Service is the access-control service.
+// Service is the account service: sign-in, sessions, tokens, and the
+// management of users, domains and tokens.
 type Service struct {
 	st   store.Store
 	rec  Submitter

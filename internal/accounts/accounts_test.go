@@ -1,4 +1,4 @@
-package auth_test
+package accounts_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
@@ -28,7 +28,7 @@ func TestExpireSessionsRecordsEachEnding(t *testing.T) {
 	f := servertest.New(t, servertest.Options{Server: &opts})
 	ctx := context.Background()
 	svc := f.Server.Auth
-	if _, err := svc.CreateUser(ctx, auth.Actor{Name: "test"}, auth.NewUser{Name: "ann", Password: "correct horse battery",
+	if _, err := svc.CreateUser(ctx, accounts.Actor{Name: "test"}, accounts.NewUser{Name: "ann", Password: "correct horse battery",
 		Roles: []string{"audit-log-admin"}, Domains: []string{"Global"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,14 @@
-package auth_test
+package accounts_test
 
 import (
 	"testing"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 )
 
 func TestCSRFToken(t *testing.T) {
-	a, b := auth.CSRFToken("session-a"), auth.CSRFToken("session-b")
-	if a == b || a != auth.CSRFToken("session-a") {
+	a, b := accounts.CSRFToken("session-a"), accounts.CSRFToken("session-b")
+	if a == b || a != accounts.CSRFToken("session-a") {
 		t.Fatalf("tokens of two sessions: %q, %q; want different and stable", a, b)
 	}
 	if a == "session-a" || len(a) != 43 {
@@ -22,16 +22,16 @@ func TestCSRFToken(t *testing.T) {
 		{"session-a", b, false},
 		{"session-a", a[:42], false},
 		{"session-a", "", false},
-		{"", auth.CSRFToken(""), false},
+		{"", accounts.CSRFToken(""), false},
 	} {
-		if got := auth.ValidCSRFToken(tc.secret, tc.token); got != tc.want {
+		if got := accounts.ValidCSRFToken(tc.secret, tc.token); got != tc.want {
 			t.Errorf("ValidCSRFToken(%q, %q) = %v, want %v", tc.secret, tc.token, got, tc.want)
 		}
 	}
-	if got := (auth.Request{}).CSRFToken(); got != "" {
+	if got := (accounts.Request{}).CSRFToken(); got != "" {
 		t.Errorf("a request without a session has token %q", got)
 	}
-	if got := (auth.Request{SessionID: "session-a"}).CSRFToken(); got != a {
+	if got := (accounts.Request{SessionID: "session-a"}).CSRFToken(); got != a {
 		t.Errorf("a session's request has token %q, want %q", got, a)
 	}
 }

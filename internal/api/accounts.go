@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -39,7 +39,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 
 // accountError turns a service error into an answer.
 func accountError(err error) error {
-	var inv *auth.InvalidError
+	var inv *accounts.InvalidError
 	if errors.As(err, &inv) {
 		return &Error{Status: http.StatusBadRequest, Message: inv.Error() + "; nothing was changed", Fields: inv.Fields}
 	}
@@ -47,11 +47,11 @@ func accountError(err error) error {
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) (any, error) {
-	var nu auth.NewUser
+	var nu accounts.NewUser
 	if err := decodeBody(w, r, &nu); err != nil {
 		return nil, err
 	}
-	u, err := h.auth.CreateUser(r.Context(), auth.FromContext(r.Context()).Actor(), nu)
+	u, err := h.auth.CreateUser(r.Context(), accounts.FromContext(r.Context()).Actor(), nu)
 	if err != nil {
 		return nil, accountError(err)
 	}
@@ -59,16 +59,16 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) (any, error
 }
 
 func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) (any, error) {
-	us, err := h.auth.ListUsers(r.Context(), auth.FromContext(r.Context()).Actor())
+	us, err := h.auth.ListUsers(r.Context(), accounts.FromContext(r.Context()).Actor())
 	return map[string]any{"users": us}, err
 }
 
 func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) (any, error) {
-	var c auth.UserChange
+	var c accounts.UserChange
 	if err := decodeBody(w, r, &c); err != nil {
 		return nil, err
 	}
-	u, err := h.auth.UpdateUser(r.Context(), auth.FromContext(r.Context()).Actor(), r.PathValue("name"), c)
+	u, err := h.auth.UpdateUser(r.Context(), accounts.FromContext(r.Context()).Actor(), r.PathValue("name"), c)
 	if err != nil {
 		return nil, accountError(err)
 	}
@@ -77,7 +77,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) (any, error
 
 func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) (any, error) {
 	unlocked := false
-	u, err := h.auth.UpdateUser(r.Context(), auth.FromContext(r.Context()).Actor(), r.PathValue("name"), auth.UserChange{Locked: &unlocked})
+	u, err := h.auth.UpdateUser(r.Context(), accounts.FromContext(r.Context()).Actor(), r.PathValue("name"), accounts.UserChange{Locked: &unlocked})
 	if err != nil {
 		return nil, accountError(err)
 	}
@@ -85,11 +85,11 @@ func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) (any, error
 }
 
 func (h *Handler) createDomain(w http.ResponseWriter, r *http.Request) (any, error) {
-	var d auth.DomainView
+	var d accounts.DomainView
 	if err := decodeBody(w, r, &d); err != nil {
 		return nil, err
 	}
-	out, err := h.auth.CreateDomain(r.Context(), auth.FromContext(r.Context()).Actor(), d)
+	out, err := h.auth.CreateDomain(r.Context(), accounts.FromContext(r.Context()).Actor(), d)
 	if err != nil {
 		return nil, accountError(err)
 	}
@@ -97,16 +97,16 @@ func (h *Handler) createDomain(w http.ResponseWriter, r *http.Request) (any, err
 }
 
 func (h *Handler) listDomains(w http.ResponseWriter, r *http.Request) (any, error) {
-	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
+	ds, err := h.auth.ListDomains(r.Context(), accounts.FromContext(r.Context()).Actor())
 	return map[string]any{"domains": ds}, err
 }
 
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) (any, error) {
-	var nt auth.NewToken
+	var nt accounts.NewToken
 	if err := decodeBody(w, r, &nt); err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	t, err := h.auth.CreateToken(r.Context(), req.Actor(), req.Subject, nt)
 	if err != nil {
 		return nil, accountError(err)
@@ -115,7 +115,7 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) (any, erro
 }
 
 func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) (any, error) {
-	ts, err := h.auth.ListTokens(r.Context(), auth.FromContext(r.Context()).Actor())
+	ts, err := h.auth.ListTokens(r.Context(), accounts.FromContext(r.Context()).Actor())
 	return map[string]any{"tokens": ts}, err
 }
 
@@ -124,7 +124,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil || id <= 0 {
 		return nil, badRequest("id", "must be a positive integer")
 	}
-	if err := h.auth.RevokeToken(r.Context(), auth.FromContext(r.Context()).Actor(), id); err != nil {
+	if err := h.auth.RevokeToken(r.Context(), accounts.FromContext(r.Context()).Actor(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, &Error{Status: http.StatusNotFound, Message: "no such token"}
 		}

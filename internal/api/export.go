@@ -9,8 +9,8 @@ import (
 	"net/http"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/query"
 )
 
@@ -31,7 +31,7 @@ func (h *Handler) needStream(action access.Action, prepare func(r *http.Request)
 		return nil, errors.New("api: needStream and need disagree about a caller")
 	})
 	return func(w http.ResponseWriter, r *http.Request) {
-		req := auth.FromContext(r.Context())
+		req := accounts.FromContext(r.Context())
 		if !req.Authenticated() || !req.Subject.Can(action) {
 			refuse(w, r)
 			return
@@ -62,7 +62,7 @@ func (h *Handler) exportAuditLogs(r *http.Request) (streamFunc, error) {
 // records the export in the audit log when it ends, however it ends.
 func (h *Handler) streamExport(w http.ResponseWriter, r *http.Request, x query.Export, text string) {
 	ctx := r.Context()
-	req := auth.FromContext(ctx)
+	req := accounts.FromContext(ctx)
 	n, started, err := h.logs.Export(ctx, req.Scope, x, h.exportTarget(w, x))
 	gone := err != nil && ctx.Err() != nil
 	switch {

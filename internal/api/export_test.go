@@ -25,10 +25,10 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
@@ -246,12 +246,12 @@ func TestExportFiltersSortAndScope(t *testing.T) {
 	f := servertest.New(t, servertest.Options{AsAdmin: true})
 	ctx := context.Background()
 	storeEntries(t, f.Store, exportEntries())
-	if _, err := f.Server.Auth.CreateDomain(ctx, auth.Actor{Name: "t"}, auth.DomainView{Name: "Global/EMEA"}); err != nil {
+	if _, err := f.Server.Auth.CreateDomain(ctx, accounts.Actor{Name: "t"}, accounts.DomainView{Name: "Global/EMEA"}); err != nil {
 		t.Fatal(err)
 	}
 	newToken := func(name string, scopes ...string) string {
-		tv, err := f.Server.Auth.CreateToken(ctx, auth.Actor{Name: "t"}, access.Subject{},
-			auth.NewToken{Name: name, Scopes: scopes, Domains: []string{"Global/EMEA"}})
+		tv, err := f.Server.Auth.CreateToken(ctx, accounts.Actor{Name: "t"}, access.Subject{},
+			accounts.NewToken{Name: name, Scopes: scopes, Domains: []string{"Global/EMEA"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -445,13 +445,13 @@ func brokenExport(t *testing.T, block bool) (string, *brokenStore, *recorder) {
 	}
 	bs := &brokenStore{Store: st, block: block, reached: make(chan struct{})}
 	rec := &recorder{done: make(chan struct{})}
-	h := api.New(bs, auditlog.New(bs, rec, nil), rec, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h := api.New(auditlog.New(bs, rec, nil), rec, nil, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	mux := http.NewServeMux()
 	h.Register(mux)
-	caller := auth.Request{Subject: access.Subject{Kind: access.KindToken, Name: "exporter", Scopes: []access.TokenScope{access.ScopeRead}},
+	caller := accounts.Request{Subject: access.Subject{Kind: access.KindToken, Name: "exporter", Scopes: []access.TokenScope{access.ScopeRead}},
 		Scope: store.AllDomains, IP: "192.0.2.7"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mux.ServeHTTP(w, r.WithContext(auth.WithRequest(r.Context(), caller)))
+		mux.ServeHTTP(w, r.WithContext(accounts.WithRequest(r.Context(), caller)))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, bs, rec

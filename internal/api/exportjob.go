@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
@@ -64,7 +64,7 @@ func (x *ExportJobs) create(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	j, err := x.svc.Schedule(r.Context(), auth.FromContext(r.Context()), x.h.auth.Tree(), xr, raw)
+	j, err := x.svc.Schedule(r.Context(), accounts.FromContext(r.Context()), x.h.auth.Tree(), xr, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (x *ExportJobs) download(w http.ResponseWriter, r *http.Request) (any, erro
 	if err != nil || id <= 0 {
 		return nil, store.ErrNotFound
 	}
-	f, err := x.svc.Open(r.Context(), auth.FromContext(r.Context()), id)
+	f, err := x.svc.Open(r.Context(), accounts.FromContext(r.Context()), id)
 	var notReady *exportjob.NotReadyError
 	switch {
 	case errors.As(err, &notReady):

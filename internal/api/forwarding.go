@@ -6,9 +6,8 @@ import (
 	"strconv"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/forward"
-	"github.com/logbookhq/logbook/internal/store"
 )
 
 // Forwarding serves /api/v1/forwarding-criteria: the criteria that send
@@ -19,8 +18,8 @@ type Forwarding struct {
 }
 
 // NewForwarding returns the forwarding API on svc.
-func NewForwarding(st store.Store, svc *forward.Service, log *slog.Logger) *Forwarding {
-	return &Forwarding{h: &Handler{store: st, log: log}, svc: svc}
+func NewForwarding(svc *forward.Service, log *slog.Logger) *Forwarding {
+	return &Forwarding{h: &Handler{log: log}, svc: svc}
 }
 
 // Register adds the forwarding routes to mux; each needs the Audit Log
@@ -48,7 +47,7 @@ func (f *Forwarding) create(w http.ResponseWriter, r *http.Request) (any, error)
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	v, err := f.svc.Create(r.Context(), req.Actor(), req.Scope, in)
 	if err != nil {
 		return nil, accountError(err)
@@ -78,7 +77,7 @@ func (f *Forwarding) update(w http.ResponseWriter, r *http.Request) (any, error)
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	v, err := f.svc.Update(r.Context(), req.Actor(), req.Scope, id, in)
 	if err != nil {
 		return nil, accountError(err)
@@ -91,7 +90,7 @@ func (f *Forwarding) delete(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	if err := f.svc.Delete(r.Context(), req.Actor(), req.Scope, id); err != nil {
 		return nil, err
 	}
@@ -107,7 +106,7 @@ func (f *Forwarding) replay(w http.ResponseWriter, r *http.Request) (any, error)
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	v, err := f.svc.Replay(r.Context(), req.Actor(), req.Scope, id, in)
 	if err != nil {
 		return nil, accountError(err)

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -28,25 +28,24 @@ type Submitter interface {
 
 // Handler serves /api/v1.
 type Handler struct {
-	// logs reads audit log entries; the store is only asked which job ids
-	// exist when entries name jobs.
+	// logs reads audit log entries; jobs also says which job ids exist
+	// when ingested entries name jobs.
 	logs   *auditlog.Service
-	store  store.Jobs
 	writer Submitter
-	auth   *auth.Service
+	auth   *accounts.Service
 	jobs   *job.Service
 	log    *slog.Logger
 	now    func() time.Time
 }
 
 // New returns the API handler: audit log reads through logs, ingest
-// through writer (checking job ids in st). now is the clock for default
-// timestamps and relative searches.
-func New(st store.Jobs, logs *auditlog.Service, writer Submitter, a *auth.Service, jobs *job.Service, log *slog.Logger, now func() time.Time) *Handler {
+// through writer (checking job ids with jobs). now is the clock for
+// default timestamps and relative searches.
+func New(logs *auditlog.Service, writer Submitter, a *accounts.Service, jobs *job.Service, log *slog.Logger, now func() time.Time) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{logs: logs, store: st, writer: writer, auth: a, jobs: jobs, log: log, now: now}
+	return &Handler{logs: logs, writer: writer, auth: a, jobs: jobs, log: log, now: now}
 }
 
 // Register adds the API routes to mux. Every route names the action it
@@ -92,7 +91,7 @@ func anyone(access.Subject) bool { return true }
 // allowed accepts; why says what it takes.
 func (h *Handler) needFunc(allowed func(access.Subject) bool, why string, fn handlerFunc) http.HandlerFunc {
 	return h.wrap(func(w http.ResponseWriter, r *http.Request) (any, error) {
-		req := auth.FromContext(r.Context())
+		req := accounts.FromContext(r.Context())
 		if !req.Authenticated() {
 			w.Header().Set("WWW-Authenticate", `Basic realm="Logbook", charset="UTF-8"`)
 			return nil, &Error{Status: http.StatusUnauthorized, Message: "authentication required: a session, HTTP Basic or an API token"}
@@ -119,7 +118,7 @@ func neededRole(a access.Action) string {
 }
 
 // scopeOf is the set of domains the caller may see.
-func scopeOf(r *http.Request) store.Scope { return auth.FromContext(r.Context()).Scope }
+func scopeOf(r *http.Request) store.Scope { return accounts.FromContext(r.Context()).Scope }
 
 // sourceOf names who reported an entry.
-func sourceOf(r *http.Request) string { return auth.FromContext(r.Context()).Subject.Source() }
+func sourceOf(r *http.Request) string { return accounts.FromContext(r.Context()).Subject.Source() }

@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 )
 
 type ingestResponse struct {
@@ -40,7 +40,7 @@ func (h *Handler) ingestAuditLogs(w http.ResponseWriter, r *http.Request) (any, 
 	}
 	now := h.now()
 	source := sourceOf(r)
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	tree := h.auth.Tree()
 	entries := make([]audit.Entry, 0, len(inputs))
 	var fieldErrs []audit.FieldError
@@ -236,7 +236,7 @@ func (h *Handler) checkJobIDs(r *http.Request, entries []audit.Entry, single boo
 	if len(ids) == 0 {
 		return nil
 	}
-	missing, err := h.store.MissingJobs(r.Context(), ids)
+	missing, err := h.jobs.Missing(r.Context(), ids)
 	if err != nil || len(missing) == 0 {
 		return err
 	}

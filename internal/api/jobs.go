@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/query"
 )
@@ -42,7 +42,7 @@ func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) (any, error)
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	j, err := h.jobs.Create(r.Context(), auth.FromContext(r.Context()), h.auth.Tree(), in)
+	j, err := h.jobs.Create(r.Context(), accounts.FromContext(r.Context()), h.auth.Tree(), in)
 	if err != nil {
 		return nil, jobError(err)
 	}
@@ -54,7 +54,7 @@ func (h *Handler) getJob(w http.ResponseWriter, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	j, err := h.jobs.Get(r.Context(), auth.FromContext(r.Context()), id)
+	j, err := h.jobs.Get(r.Context(), accounts.FromContext(r.Context()), id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.jobs.List(r.Context(), auth.FromContext(r.Context()), q)
+	page, err := h.jobs.List(r.Context(), accounts.FromContext(r.Context()), q)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (h *Handler) patchJob(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err := decodeBody(w, r, &c); err != nil {
 		return nil, err
 	}
-	j, err := h.jobs.Progress(r.Context(), auth.FromContext(r.Context()), id, c)
+	j, err := h.jobs.Progress(r.Context(), accounts.FromContext(r.Context()), id, c)
 	if err != nil {
 		return nil, jobError(err)
 	}
@@ -111,7 +111,7 @@ func (h *Handler) cancelJob(w http.ResponseWriter, r *http.Request) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	j, err := h.jobs.CancelJob(r.Context(), auth.FromContext(r.Context()), id)
+	j, err := h.jobs.CancelJob(r.Context(), accounts.FromContext(r.Context()), id)
 	if err != nil {
 		return nil, jobError(err)
 	}
@@ -133,7 +133,7 @@ func (h *Handler) rescheduleJob(w http.ResponseWriter, r *http.Request) (any, er
 	if err != nil {
 		return nil, badRequest("scheduled_start", "must be an RFC 3339 time such as 2026-11-25T22:00:00Z")
 	}
-	j, err := h.jobs.RescheduleJob(r.Context(), auth.FromContext(r.Context()), id, at)
+	j, err := h.jobs.RescheduleJob(r.Context(), accounts.FromContext(r.Context()), id, at)
 	if err != nil {
 		return nil, jobError(err)
 	}
@@ -145,7 +145,7 @@ func (h *Handler) retryJob(w http.ResponseWriter, r *http.Request) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	j, err := h.jobs.RetryJob(r.Context(), auth.FromContext(r.Context()), id)
+	j, err := h.jobs.RetryJob(r.Context(), accounts.FromContext(r.Context()), id)
 	if err != nil {
 		return nil, jobError(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
@@ -40,7 +40,7 @@ func newJobsEnv(t *testing.T, domains ...string) *jobsEnv {
 	opts.Auth.Now = func() time.Time { return jobsNow }
 	f := servertest.New(t, servertest.Options{Server: &opts})
 	for _, d := range domains {
-		if _, err := f.Server.Auth.CreateDomain(context.Background(), auth.Actor{Name: "t"}, auth.DomainView{Name: d}); err != nil {
+		if _, err := f.Server.Auth.CreateDomain(context.Background(), accounts.Actor{Name: "t"}, accounts.DomainView{Name: d}); err != nil {
 			t.Fatalf("creating domain %s: %v", d, err)
 		}
 	}
@@ -50,8 +50,8 @@ func newJobsEnv(t *testing.T, domains ...string) *jobsEnv {
 // token creates an API token and returns its Authorization header.
 func (e *jobsEnv) token(t *testing.T, name string, scopes []string, domains ...string) string {
 	t.Helper()
-	tv, err := e.f.Server.Auth.CreateToken(context.Background(), auth.Actor{Name: "t"}, access.Subject{},
-		auth.NewToken{Name: name, Scopes: scopes, Domains: domains})
+	tv, err := e.f.Server.Auth.CreateToken(context.Background(), accounts.Actor{Name: "t"}, access.Subject{},
+		accounts.NewToken{Name: name, Scopes: scopes, Domains: domains})
 	if err != nil {
 		t.Fatalf("creating token %s: %v", name, err)
 	}
@@ -62,8 +62,8 @@ func (e *jobsEnv) token(t *testing.T, name string, scopes []string, domains ...s
 func (e *jobsEnv) user(t *testing.T, name string, role access.Role, domains ...string) string {
 	t.Helper()
 	const pw = "correct-horse-battery-9"
-	if _, err := e.f.Server.Auth.CreateUser(context.Background(), auth.Actor{Name: "t"},
-		auth.NewUser{Name: name, Password: pw, Roles: []string{string(role)}, Domains: domains}); err != nil {
+	if _, err := e.f.Server.Auth.CreateUser(context.Background(), accounts.Actor{Name: "t"},
+		accounts.NewUser{Name: name, Password: pw, Roles: []string{string(role)}, Domains: domains}); err != nil {
 		t.Fatalf("creating user %s: %v", name, err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)

@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/archive"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/settings"
 	"github.com/logbookhq/logbook/internal/store"
@@ -50,7 +50,7 @@ func (l *Lifecycle) archivePurge(w http.ResponseWriter, r *http.Request) (any, e
 	if err := decodeBody(w, r, &in); err != nil {
 		return nil, err
 	}
-	j, err := l.archive.Schedule(r.Context(), auth.FromContext(r.Context()), l.h.auth.Tree(), in)
+	j, err := l.archive.Schedule(r.Context(), accounts.FromContext(r.Context()), l.h.auth.Tree(), in)
 	if errors.Is(err, archive.ErrForbidden) {
 		return nil, &Error{Status: http.StatusForbidden, Message: err.Error()}
 	}
@@ -74,7 +74,7 @@ func (l *Lifecycle) listPurges(w http.ResponseWriter, r *http.Request) (any, err
 		}
 		limit = n
 	}
-	as, err := l.archive.Anchors(r.Context(), auth.FromContext(r.Context()), limit)
+	as, err := l.archive.Anchors(r.Context(), accounts.FromContext(r.Context()), limit)
 	if err != nil {
 		return nil, err
 	}

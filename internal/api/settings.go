@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/settings"
 )
 
@@ -19,7 +19,7 @@ func (l *Lifecycle) putSettings(w http.ResponseWriter, r *http.Request) (any, er
 	if err := decodeBody(w, r, &c); err != nil {
 		return nil, err
 	}
-	s, err := l.settings.Update(r.Context(), auth.FromContext(r.Context()), c)
+	s, err := l.settings.Update(r.Context(), accounts.FromContext(r.Context()), c)
 	var inv *settings.InvalidError
 	switch {
 	case errors.As(err, &inv):

@@ -18,9 +18,9 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/archive"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/postgres"
@@ -104,12 +104,12 @@ func newFixture(t *testing.T, st store.Store, now func() time.Time) fixture {
 	return fixture{st: st, jobs: jobs, dir: dir, svc: archive.New(st, rec, jobs, archive.Options{Dir: dir, Now: now, BatchSize: 7})}
 }
 
-func admin(domains ...string) auth.Request {
+func admin(domains ...string) accounts.Request {
 	if len(domains) == 0 {
 		domains = []string{"Global"}
 	}
 	s := access.Subject{Kind: access.KindUser, Name: "auditor", Roles: []access.Role{access.RoleAuditLogAdmin}, Domains: domains}
-	return auth.Request{Subject: s, Scope: store.Scope{Domains: domains}, IP: "127.0.0.1"}
+	return accounts.Request{Subject: s, Scope: store.Scope{Domains: domains}, IP: "127.0.0.1"}
 }
 
 func tree() *access.Tree {
@@ -144,7 +144,7 @@ func seed(t *testing.T, st store.Store) []audit.Entry {
 	return es
 }
 
-func schedule(t *testing.T, f fixture, req auth.Request, in archive.Request) store.Job {
+func schedule(t *testing.T, f fixture, req accounts.Request, in archive.Request) store.Job {
 	t.Helper()
 	j, err := f.svc.Schedule(context.Background(), req, tree(), in)
 	if err != nil {
@@ -178,7 +178,7 @@ func TestArchivePurge(t *testing.T) {
 		for _, tc := range []struct {
 			name       string
 			in         archive.Request
-			req        auth.Request
+			req        accounts.Request
 			purged     func(e audit.Entry) bool
 			remainFrom int
 		}{

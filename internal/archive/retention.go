@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -27,7 +27,7 @@ const retentionHour = 2
 // verifies) when archive is set. It returns the new job's id (0 when the
 // policy is off). The scheduler runs it on one replica only, like every
 // Logbook job.
-func (s *Service) ApplyRetention(ctx context.Context, req auth.Request, tree *access.Tree, oldJobID int64, days int, archive bool) (int64, error) {
+func (s *Service) ApplyRetention(ctx context.Context, req accounts.Request, tree *access.Tree, oldJobID int64, days int, archive bool) (int64, error) {
 	now := s.opts.Now().UTC().Truncate(time.Microsecond)
 	if oldJobID != 0 {
 		_, err := s.st.UpdateJob(ctx, oldJobID, func(j *store.Job) error {

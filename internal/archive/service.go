@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -90,7 +90,7 @@ const maxScopedAnchors = 10000
 // or of a peer is not shown to an administrator of Global/EMEA. The store
 // lists anchors newest first without a scope, so the pick is made here
 // from the newest maxScopedAnchors.
-func (s *Service) Anchors(ctx context.Context, req auth.Request, limit int) ([]store.Anchor, error) {
+func (s *Service) Anchors(ctx context.Context, req accounts.Request, limit int) ([]store.Anchor, error) {
 	if req.Scope.All {
 		return s.st.Anchors(ctx, limit)
 	}
@@ -113,7 +113,7 @@ func (s *Service) Anchors(ctx context.Context, req auth.Request, limit int) ([]s
 // Schedule checks a request and creates its job: now, at a start time or
 // recurring. Bad fields are a *job.InvalidError naming each; a domain
 // outside the caller's is ErrForbidden.
-func (s *Service) Schedule(ctx context.Context, req auth.Request, tree *access.Tree, in Request) (store.Job, error) {
+func (s *Service) Schedule(ctx context.Context, req accounts.Request, tree *access.Tree, in Request) (store.Job, error) {
 	if !req.Subject.Can(access.PurgeAuditLogs) {
 		return store.Job{}, ErrForbidden
 	}
@@ -255,4 +255,3 @@ func FileName(now time.Time, format string) string {
 	rand.Read(b)
 	return fmt.Sprintf("LogbookAuditLog_%s_%s.%s.gz", now.UTC().Format("2006-01-02_15-04-05"), hex.EncodeToString(b), format)
 }
-

@@ -10,9 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditcsv"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -90,7 +90,7 @@ func (s *Service) Export(ctx context.Context, scope store.Scope, x query.Export,
 // the caller gave them, "" for none), and whether it failed and, with
 // gone, because the client went away. ctx must outlive the request: a
 // client that went away is recorded too.
-func (s *Service) RecordExport(ctx context.Context, req auth.Request, x query.Export, text string, n int, failed error, gone bool) error {
+func (s *Service) RecordExport(ctx context.Context, req accounts.Request, x query.Export, text string, n int, failed error, gone bool) error {
 	filters := text
 	if filters == "" {
 		filters = "(none)"

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
@@ -196,7 +196,7 @@ func TestExportCSV(t *testing.T) {
 func TestRecordExport(t *testing.T) {
 	rec := &recorder{}
 	svc := auditlog.New(nil, rec, func() time.Time { return at })
-	req := auth.Request{Subject: access.Subject{Name: "ann"}, IP: "192.0.2.7"}
+	req := accounts.Request{Subject: access.Subject{Name: "ann"}, IP: "192.0.2.7"}
 	x := query.Export{Format: query.NDJSON}
 	if err := svc.RecordExport(context.Background(), req, x, "format=ndjson&user_name=u1", 12, nil, false); err != nil {
 		t.Fatal(err)

@@ -31,8 +31,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
@@ -182,8 +182,8 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 		return ingestResult{}, err
 	}
 	defer srv.Close()
-	tok, err := srv.Auth.CreateToken(ctx, auth.Actor{Name: "bench"}, access.Subject{},
-		auth.NewToken{Name: "bench", Scopes: []string{"ingest"}, Domains: []string{audit.RootDomain}})
+	tok, err := srv.Auth.CreateToken(ctx, accounts.Actor{Name: "bench"}, access.Subject{},
+		accounts.NewToken{Name: "bench", Scopes: []string{"ingest"}, Domains: []string{audit.RootDomain}})
 	if err != nil {
 		return ingestResult{}, err
 	}

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/config"
 	ingestwriter "github.com/logbookhq/logbook/internal/ingest"
 	"github.com/logbookhq/logbook/internal/server"
@@ -24,7 +24,7 @@ import (
 
 // withAuth opens the store cfg names and runs fn with the access service.
 // Changes are recorded in the audit log like those made through the API.
-func withAuth(ctx context.Context, cfg config.Config, fn func(*auth.Service, auth.Actor) error) error {
+func withAuth(ctx context.Context, cfg config.Config, fn func(*accounts.Service, accounts.Actor) error) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -36,7 +36,7 @@ func withAuth(ctx context.Context, cfg config.Config, fn func(*auth.Service, aut
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	w := ingestwriter.New(st, log, ingestwriter.Options{})
 	defer w.Close()
-	svc, err := auth.New(ctx, st, w, log, auth.DefaultOptions())
+	svc, err := accounts.New(ctx, st, w, log, accounts.DefaultOptions())
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func withAuth(ctx context.Context, cfg config.Config, fn func(*auth.Service, aut
 	if u := os.Getenv("USER"); u != "" {
 		who = "cli:" + u
 	}
-	return fn(svc, auth.Actor{Name: who})
+	return fn(svc, accounts.Actor{Name: who})
 }
 
 // readPassword reads a password from the flag, or else from the terminal
@@ -80,8 +80,8 @@ func newUserCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, by auth.Actor) error {
-				u, err := s.CreateUser(cmd.Context(), by, auth.NewUser{Name: args[0], Password: pw, Roles: roles, Domains: domains})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, by accounts.Actor) error {
+				u, err := s.CreateUser(cmd.Context(), by, accounts.NewUser{Name: args[0], Password: pw, Roles: roles, Domains: domains})
 				if err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "added user %s (%s; %s)\n", u.Name, strings.Join(u.Roles, ", "), strings.Join(u.Domains, ", "))
 				}
@@ -95,8 +95,8 @@ func newUserCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List users", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				us, err := s.ListUsers(cmd.Context(), auth.Actor{})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, _ accounts.Actor) error {
+				us, err := s.ListUsers(cmd.Context(), accounts.Actor{})
 				if err != nil {
 					return err
 				}
@@ -109,7 +109,7 @@ func newUserCmd() *cobra.Command {
 			})
 		},
 	}
-	change := func(use, short string, c func() auth.UserChange, needsPassword bool) *cobra.Command {
+	change := func(use, short string, c func() accounts.UserChange, needsPassword bool) *cobra.Command {
 		return &cobra.Command{
 			Use: use + " NAME", Short: short, Args: cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
@@ -121,7 +121,7 @@ func newUserCmd() *cobra.Command {
 					}
 					ch.Password = &pw
 				}
-				return withAuth(cmd.Context(), cfg, func(s *auth.Service, by auth.Actor) error {
+				return withAuth(cmd.Context(), cfg, func(s *accounts.Service, by accounts.Actor) error {
 					_, err := s.UpdateUser(cmd.Context(), by, args[0], ch)
 					if err == nil {
 						fmt.Fprintf(cmd.OutOrStdout(), "%s: done\n", args[0])
@@ -132,11 +132,11 @@ func newUserCmd() *cobra.Command {
 		}
 	}
 	yes, no := true, false
-	passwd := change("passwd", "Set a user's password", func() auth.UserChange { return auth.UserChange{} }, true)
+	passwd := change("passwd", "Set a user's password", func() accounts.UserChange { return accounts.UserChange{} }, true)
 	passwd.Flags().StringVar(&password, "password", "", "new password (prefer the prompt or standard input)")
 	cmd.AddCommand(add, list, passwd,
-		change("lock", "Lock a user out", func() auth.UserChange { return auth.UserChange{Locked: &yes} }, false),
-		change("unlock", "Unlock a user", func() auth.UserChange { return auth.UserChange{Locked: &no} }, false))
+		change("lock", "Lock a user out", func() accounts.UserChange { return accounts.UserChange{Locked: &yes} }, false),
+		change("unlock", "Unlock a user", func() accounts.UserChange { return accounts.UserChange{Locked: &no} }, false))
 	cmd.PersistentFlags().StringVar(&cfg.Data, "data", cfg.Data, "data directory")
 	cmd.PersistentFlags().StringVar(&cfg.DB, "db", cfg.DB, "database URL; empty for the embedded SQLite database in --data")
 	return cmd
@@ -149,8 +149,8 @@ func newDomainCmd() *cobra.Command {
 	add := &cobra.Command{
 		Use: "add PATH", Short: "Add a domain below an existing one, such as Global/EMEA", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, by auth.Actor) error {
-				_, err := s.CreateDomain(cmd.Context(), by, auth.DomainView{Name: args[0], ParentRead: parentRead})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, by accounts.Actor) error {
+				_, err := s.CreateDomain(cmd.Context(), by, accounts.DomainView{Name: args[0], ParentRead: parentRead})
 				if err == nil {
 					fmt.Fprintf(cmd.OutOrStdout(), "added domain %s\n", args[0])
 				}
@@ -162,8 +162,8 @@ func newDomainCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List domains", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				ds, err := s.ListDomains(cmd.Context(), auth.Actor{})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, _ accounts.Actor) error {
+				ds, err := s.ListDomains(cmd.Context(), accounts.Actor{})
 				for _, d := range ds {
 					extra := ""
 					if d.ParentRead {
@@ -188,8 +188,8 @@ func newTokenCmd() *cobra.Command {
 	create := &cobra.Command{
 		Use: "create NAME", Short: "Create an API token and print its secret once", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, by auth.Actor) error {
-				t, err := s.CreateToken(cmd.Context(), by, access.Subject{}, auth.NewToken{Name: args[0], Scopes: scopes, Domains: domains})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, by accounts.Actor) error {
+				t, err := s.CreateToken(cmd.Context(), by, access.Subject{}, accounts.NewToken{Name: args[0], Scopes: scopes, Domains: domains})
 				if err != nil {
 					return err
 				}
@@ -204,8 +204,8 @@ func newTokenCmd() *cobra.Command {
 	list := &cobra.Command{
 		Use: "list", Short: "List API tokens", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, _ auth.Actor) error {
-				ts, err := s.ListTokens(cmd.Context(), auth.Actor{})
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, _ accounts.Actor) error {
+				ts, err := s.ListTokens(cmd.Context(), accounts.Actor{})
 				if err != nil {
 					return err
 				}
@@ -225,7 +225,7 @@ func newTokenCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("ID: %q is not a token id", args[0])
 			}
-			return withAuth(cmd.Context(), cfg, func(s *auth.Service, by auth.Actor) error {
+			return withAuth(cmd.Context(), cfg, func(s *accounts.Service, by accounts.Actor) error {
 				return s.RevokeToken(cmd.Context(), by, id)
 			})
 		},

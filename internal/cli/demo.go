@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/demo"
 	"github.com/logbookhq/logbook/internal/server"
@@ -82,16 +82,16 @@ func seedAccounts(ctx context.Context, srv *server.Server, password string) (boo
 	if _, err := srv.Store.GetUser(ctx, "auditor"); err == nil {
 		return false, nil
 	}
-	by := auth.Actor{Name: "demo"}
+	by := accounts.Actor{Name: "demo"}
 	for _, d := range demo.Domains() {
 		if d == audit.RootDomain {
 			continue
 		}
-		if _, err := srv.Auth.CreateDomain(ctx, by, auth.DomainView{Name: d}); err != nil {
+		if _, err := srv.Auth.CreateDomain(ctx, by, accounts.DomainView{Name: d}); err != nil {
 			return false, err
 		}
 	}
-	users := []auth.NewUser{
+	users := []accounts.NewUser{
 		{Name: "auditor", Roles: []string{"audit-log-admin"}, Domains: []string{"Global"}},
 		{Name: "emea-auditor", Roles: []string{"audit-log-admin"}, Domains: []string{"Global/EMEA"}},
 		{Name: "jobs", Roles: []string{"job-admin"}, Domains: []string{"Global"}},

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
@@ -107,7 +107,7 @@ func readParams(raw json.RawMessage, now time.Time) (params, query.Export, strin
 
 // Schedule creates an export job for x by req. text is the query string
 // it was asked with, which the job's summary shows.
-func (s *Service) Schedule(ctx context.Context, req auth.Request, tree *access.Tree, x query.Export, text string) (store.Job, error) {
+func (s *Service) Schedule(ctx context.Context, req accounts.Request, tree *access.Tree, x query.Export, text string) (store.Job, error) {
 	b, err := json.Marshal(params{Export: &x, Scope: req.Scope, User: req.Subject.Name, IP: req.IP})
 	if err != nil {
 		return store.Job{}, err
@@ -148,7 +148,7 @@ type File struct {
 // Open opens the file of export job id for the user who asked for it, and
 // for nobody else: it holds what that user could see. Another user's job,
 // or no export job, is store.ErrNotFound.
-func (s *Service) Open(ctx context.Context, req auth.Request, id int64) (*File, error) {
+func (s *Service) Open(ctx context.Context, req accounts.Request, id int64) (*File, error) {
 	j, err := s.jobs.Get(ctx, req, id)
 	if err != nil {
 		return nil, err

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/query"
@@ -158,7 +158,7 @@ func TestOpenServesTheOwnerOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ann := auth.Request{Subject: access.Subject{Kind: access.KindUser, Name: "ann", Roles: []access.Role{access.RoleUser}}, Scope: e.emea}
+	ann := accounts.Request{Subject: access.Subject{Kind: access.KindUser, Name: "ann", Roles: []access.Role{access.RoleUser}}, Scope: e.emea}
 	var notReady *exportjob.NotReadyError
 	if _, err := e.svc.Open(ctx, ann, j.ID); !errors.As(err, &notReady) || notReady.State != store.JobScheduled {
 		t.Fatalf("open before the job ran: %v", err)

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/query"
 	"github.com/logbookhq/logbook/internal/store"
@@ -31,7 +31,7 @@ func (s *Service) Handler() job.HandlerFunc {
 		}
 		s.removeOld()
 		n, size, err := s.write(ctx, j.ID, p.Scope, x, report)
-		req := auth.Request{Subject: access.Subject{Name: p.User}, IP: p.IP, Scope: p.Scope}
+		req := accounts.Request{Subject: access.Subject{Name: p.User}, IP: p.IP, Scope: p.Scope}
 		if rerr := s.logs.RecordExport(context.WithoutCancel(ctx), req, x, text, n, err, false); rerr != nil {
 			s.opts.Log.Error("error recording an export job", "job", j.ID, "user", p.User, "error", rerr)
 		}

@@ -12,8 +12,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/search"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -86,7 +86,7 @@ const MaxBacklog = 100000
 // Recorder writes an administrative event to the audit log; the access
 // service is one.
 type Recorder interface {
-	Record(ctx context.Context, ev auth.Event) error
+	Record(ctx context.Context, ev accounts.Event) error
 }
 
 // Service manages forwarding criteria for the API and the UI: it
@@ -108,7 +108,7 @@ func NewService(st store.Store, rec Recorder, mgr *Manager, now func() time.Time
 }
 
 // InvalidError lists refused fields; nothing was stored.
-type InvalidError = auth.InvalidError
+type InvalidError = accounts.InvalidError
 
 func (s *Service) changed() {
 	if s.mgr != nil {
@@ -190,7 +190,7 @@ func (s *Service) Get(ctx context.Context, scope store.Scope, id int64) (View, e
 // Create validates in and stores it as a criterion forwarding the
 // caller's domains. A new criterion starts at the newest entry: it
 // forwards what is recorded from now on (replay sends older entries).
-func (s *Service) Create(ctx context.Context, by auth.Actor, scope store.Scope, in Input) (View, error) {
+func (s *Service) Create(ctx context.Context, by accounts.Actor, scope store.Scope, in Input) (View, error) {
 	c, err := s.validate(in, nil)
 	if err != nil {
 		return View{}, err
@@ -216,7 +216,7 @@ func (s *Service) Create(ctx context.Context, by auth.Actor, scope store.Scope, 
 }
 
 // Update replaces the configuration of a criterion within scope.
-func (s *Service) Update(ctx context.Context, by auth.Actor, scope store.Scope, id int64, in Input) (View, error) {
+func (s *Service) Update(ctx context.Context, by accounts.Actor, scope store.Scope, id int64, in Input) (View, error) {
 	before, err := s.get(ctx, scope, id)
 	if err != nil {
 		return View{}, err
@@ -248,7 +248,7 @@ func (s *Service) Update(ctx context.Context, by auth.Actor, scope store.Scope, 
 }
 
 // Delete removes a criterion within scope.
-func (s *Service) Delete(ctx context.Context, by auth.Actor, scope store.Scope, id int64) error {
+func (s *Service) Delete(ctx context.Context, by accounts.Actor, scope store.Scope, id int64) error {
 	c, err := s.get(ctx, scope, id)
 	if err != nil {
 		return err
@@ -271,7 +271,7 @@ type Replay struct {
 // Replay moves the cursor of a criterion within scope back (or forward)
 // so that its forwarder sends again every selected entry from the start
 // that r names.
-func (s *Service) Replay(ctx context.Context, by auth.Actor, scope store.Scope, id int64, r Replay) (View, error) {
+func (s *Service) Replay(ctx context.Context, by accounts.Actor, scope store.Scope, id int64, r Replay) (View, error) {
 	c, err := s.get(ctx, scope, id)
 	if err != nil {
 		return View{}, err
@@ -319,8 +319,8 @@ func (s *Service) Replay(ctx context.Context, by auth.Actor, scope store.Scope, 
 	return s.view(ctx, c), nil
 }
 
-func (s *Service) record(ctx context.Context, by auth.Actor, task, text string, c store.Criterion, detail any) error {
-	return s.rec.Record(ctx, auth.Event{Actor: by.Name, IP: by.IP, Task: task, Workspace: "Audit Log Forwarding",
+func (s *Service) record(ctx context.Context, by accounts.Actor, task, text string, c store.Criterion, detail any) error {
+	return s.rec.Record(ctx, accounts.Event{Actor: by.Name, IP: by.IP, Task: task, Workspace: "Audit Log Forwarding",
 		Result: audit.ResultSuccess, Text: text, Objects: []audit.Object{{Type: "Forwarding Criterion", ID: fmt.Sprint(c.ID), Name: c.Name}},
 		Detail: detail})
 }

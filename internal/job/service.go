@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -95,18 +95,18 @@ func CanRegister(s access.Subject) bool {
 }
 
 // Visible reports whether req's caller may see j.
-func Visible(req auth.Request, j store.Job) bool {
+func Visible(req accounts.Request, j store.Job) bool {
 	return req.Scope.Allows(j.Domain) && (CanSeeAll(req.Subject) || j.Owner == req.Subject.Name)
 }
 
 // mayChange reports whether req's caller may operate on j: a job
 // administrator within scope, or the job's owner.
-func mayChange(req auth.Request, j store.Job) bool {
+func mayChange(req accounts.Request, j store.Job) bool {
 	return req.Scope.Allows(j.Domain) && (req.Subject.Can(access.ManageJobs) || j.Owner == req.Subject.Name)
 }
 
 // Create validates and stores a new job and records it.
-func (s *Service) Create(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob) (store.Job, error) {
+func (s *Service) Create(ctx context.Context, req accounts.Request, tree *access.Tree, in NewJob) (store.Job, error) {
 	return s.create(ctx, req, tree, in, false)
 }
 
@@ -114,11 +114,11 @@ func (s *Service) Create(ctx context.Context, req auth.Request, tree *access.Tre
 // behalf of the API of its kind, which has checked the caller's right to
 // it (an Audit Log Administrator schedules an archive/purge without being
 // a Job Administrator). The job belongs to the caller.
-func (s *Service) CreateLogbookJob(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob) (store.Job, error) {
+func (s *Service) CreateLogbookJob(ctx context.Context, req accounts.Request, tree *access.Tree, in NewJob) (store.Job, error) {
 	return s.create(ctx, req, tree, in, true)
 }
 
-func (s *Service) create(ctx context.Context, req auth.Request, tree *access.Tree, in NewJob, own bool) (store.Job, error) {
+func (s *Service) create(ctx context.Context, req accounts.Request, tree *access.Tree, in NewJob, own bool) (store.Job, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	var errs []audit.FieldError
 	bad := func(f, r string) { errs = append(errs, audit.FieldError{Field: f, Reason: r}) }
@@ -217,7 +217,7 @@ func scheduledResult(j store.Job) audit.Result {
 }
 
 // record writes the audit log entry of a job operation.
-func (s *Service) record(ctx context.Context, req auth.Request, j store.Job, task string, result audit.Result, text string) error {
+func (s *Service) record(ctx context.Context, req accounts.Request, j store.Job, task string, result audit.Result, text string) error {
 	e := audit.Entry{Timestamp: s.now().UTC().Truncate(time.Microsecond), UserName: nameOr(req.Subject.Name), UserIP: req.IP,
 		Domain: j.Domain, Application: "Logbook", Workspace: "Jobs", Task: task, Result: result, JobID: j.ID,
 		Description: text, AffectedObjects: []audit.Object{{Type: "Job", ID: fmt.Sprint(j.ID), Name: j.Name}}, Source: "logbook"}
@@ -235,7 +235,7 @@ func nameOr(n string) string {
 }
 
 // Get returns a job the caller may see; store.ErrNotFound otherwise.
-func (s *Service) Get(ctx context.Context, req auth.Request, id int64) (store.Job, error) {
+func (s *Service) Get(ctx context.Context, req accounts.Request, id int64) (store.Job, error) {
 	j, err := s.st.GetJob(ctx, req.Scope, id)
 	if err != nil {
 		return store.Job{}, err
@@ -246,8 +246,15 @@ func (s *Service) Get(ctx context.Context, req auth.Request, id int64) (store.Jo
 	return j, nil
 }
 
+// Missing returns those of ids that name no job at all, whoever may see
+// it: an entry may name a job of a domain its sender cannot read, and the
+// answer says only that the id is unknown.
+func (s *Service) Missing(ctx context.Context, ids []int64) ([]int64, error) {
+	return s.st.MissingJobs(ctx, ids)
+}
+
 // List returns one page of the jobs the caller may see.
-func (s *Service) List(ctx context.Context, req auth.Request, q store.JobQuery) (store.JobPage, error) {
+func (s *Service) List(ctx context.Context, req accounts.Request, q store.JobQuery) (store.JobPage, error) {
 	if !CanSeeAll(req.Subject) {
 		if len(q.Filter.Owner) > 0 && !slices.Contains(q.Filter.Owner, req.Subject.Name) {
 			return store.JobPage{}, nil // only others' jobs asked for: none visible
@@ -258,7 +265,7 @@ func (s *Service) List(ctx context.Context, req auth.Request, q store.JobQuery) 
 }
 
 // update applies op to a job the caller may change, in one transaction.
-func (s *Service) update(ctx context.Context, req auth.Request, id int64, op func(*store.Job) error) (store.Job, error) {
+func (s *Service) update(ctx context.Context, req accounts.Request, id int64, op func(*store.Job) error) (store.Job, error) {
 	if _, err := s.Get(ctx, req, id); err != nil {
 		return store.Job{}, err
 	}
@@ -271,13 +278,13 @@ func (s *Service) update(ctx context.Context, req auth.Request, id int64, op fun
 }
 
 // Progress applies a progress report (state, percent, summary).
-func (s *Service) Progress(ctx context.Context, req auth.Request, id int64, c Change) (store.Job, error) {
+func (s *Service) Progress(ctx context.Context, req accounts.Request, id int64, c Change) (store.Job, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	return s.update(ctx, req, id, func(j *store.Job) error { return Progress(j, c, now) })
 }
 
 // CancelJob cancels a job and records it.
-func (s *Service) CancelJob(ctx context.Context, req auth.Request, id int64) (store.Job, error) {
+func (s *Service) CancelJob(ctx context.Context, req accounts.Request, id int64) (store.Job, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	j, err := s.update(ctx, req, id, func(j *store.Job) error { return Cancel(j, now, "canceled by "+nameOr(req.Subject.Name)) })
 	if err != nil {
@@ -287,7 +294,7 @@ func (s *Service) CancelJob(ctx context.Context, req auth.Request, id int64) (st
 }
 
 // RescheduleJob moves a scheduled job and records it.
-func (s *Service) RescheduleJob(ctx context.Context, req auth.Request, id int64, at time.Time) (store.Job, error) {
+func (s *Service) RescheduleJob(ctx context.Context, req accounts.Request, id int64, at time.Time) (store.Job, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	j, err := s.update(ctx, req, id, func(j *store.Job) error { return Reschedule(j, at.UTC().Truncate(time.Microsecond), now) })
 	if err != nil {
@@ -297,7 +304,7 @@ func (s *Service) RescheduleJob(ctx context.Context, req auth.Request, id int64,
 }
 
 // RetryJob schedules a new job repeating a failed or canceled one.
-func (s *Service) RetryJob(ctx context.Context, req auth.Request, id int64) (store.Job, error) {
+func (s *Service) RetryJob(ctx context.Context, req accounts.Request, id int64) (store.Job, error) {
 	failed, err := s.Get(ctx, req, id)
 	if err != nil {
 		return store.Job{}, err

@@ -8,7 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/web"
 )
 
@@ -56,8 +56,8 @@ func clientIP(r *http.Request, trusted []netip.Prefix) string {
 
 // authenticate finds the caller of r: a session cookie, HTTP Basic or a
 // bearer token. A bad credential is an error; no credential is anonymous.
-func (s *Server) authenticate(r *http.Request, ip string) (auth.Request, error) {
-	req := auth.Request{IP: ip}
+func (s *Server) authenticate(r *http.Request, ip string) (accounts.Request, error) {
+	req := accounts.Request{IP: ip}
 	ctx := r.Context()
 	h := r.Header.Get("Authorization")
 	switch {
@@ -70,10 +70,10 @@ func (s *Server) authenticate(r *http.Request, ip string) (auth.Request, error) 
 	case strings.HasPrefix(h, "Basic "):
 		name, pw, ok := r.BasicAuth()
 		if !ok {
-			return req, auth.ErrBadCredentials
+			return req, accounts.ErrBadCredentials
 		}
 		if !s.Auth.Attempts.Allow(ip) {
-			return req, auth.ErrTooManyAttempts
+			return req, accounts.ErrTooManyAttempts
 		}
 		sub, err := s.Auth.Basic(ctx, name, pw, ip)
 		if err != nil {
@@ -81,14 +81,14 @@ func (s *Server) authenticate(r *http.Request, ip string) (auth.Request, error) 
 		}
 		req.Subject = sub
 	case h != "":
-		return req, auth.ErrBadCredentials
+		return req, accounts.ErrBadCredentials
 	default:
 		c, err := r.Cookie(SessionCookie)
 		if err != nil || c.Value == "" {
 			return req, nil
 		}
 		sub, err := s.Auth.Session(ctx, c.Value, ip)
-		if errors.Is(err, auth.ErrSessionEnded) {
+		if errors.Is(err, accounts.ErrSessionEnded) {
 			return req, nil // the pages send the viewer to sign in again
 		}
 		if err != nil {
@@ -110,10 +110,10 @@ func (s *Server) withAuth(h http.Handler) http.Handler {
 			status := http.StatusUnauthorized
 			msg := err.Error()
 			switch {
-			case errors.Is(err, auth.ErrTooManyAttempts):
+			case errors.Is(err, accounts.ErrTooManyAttempts):
 				status = http.StatusTooManyRequests
 				w.Header().Set("Retry-After", "60")
-			case errors.Is(err, auth.ErrBadCredentials), errors.Is(err, auth.ErrBadToken):
+			case errors.Is(err, accounts.ErrBadCredentials), errors.Is(err, accounts.ErrBadToken):
 				w.Header().Set("WWW-Authenticate", `Basic realm="Logbook", charset="UTF-8"`)
 			default:
 				s.log.Error("authentication failed", "error", err)
@@ -124,6 +124,6 @@ func (s *Server) withAuth(h http.Handler) http.Handler {
 			fmt.Fprintf(w, "{\"error\":%q}\n", msg)
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(auth.WithRequest(r.Context(), req)))
+		h.ServeHTTP(w, r.WithContext(accounts.WithRequest(r.Context(), req)))
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/web"
 )
 
@@ -25,7 +25,7 @@ const maxTokenFormBytes = 1 << 20
 // withCSRFToken is the second guard against cross-site requests, behind
 // http.CrossOriginProtection: a write (any method but GET, HEAD and
 // OPTIONS) authenticated by the session cookie must carry the session's
-// CSRF token (auth.CSRFToken), in the X-CSRF-Token header or the
+// CSRF token (accounts.CSRFToken), in the X-CSRF-Token header or the
 // csrf_token field of a form, and the sign-in form that of the login
 // cookie. A browser attaches cookies to a forged request but another site
 // cannot read the token; so a request that CrossOriginProtection lets
@@ -39,7 +39,7 @@ func (s *Server) withCSRFToken(ui *web.Handler, next http.Handler) http.Handler 
 			next.ServeHTTP(w, r)
 			return
 		}
-		req := auth.FromContext(r.Context())
+		req := accounts.FromContext(r.Context())
 		secret := req.SessionID
 		if r.URL.Path == "/login" {
 			// The sign-in form is posted before there is a session (or
@@ -58,7 +58,7 @@ func (s *Server) withCSRFToken(ui *web.Handler, next http.Handler) http.Handler 
 				fmt.Sprintf("The form is larger than %d bytes.", maxTokenFormBytes))
 			return
 		}
-		if !auth.ValidCSRFToken(secret, token) {
+		if !accounts.ValidCSRFToken(secret, token) {
 			s.log.Info("refused a write without its CSRF token", "method", r.Method, "path", r.URL.Path,
 				"user", req.Subject.Name, "token_sent", token != "")
 			msg := "The form was not sent from a page of your current session, or it was open since before you signed in again. Go back, reload the page and send it again."
@@ -77,7 +77,7 @@ func (s *Server) withCSRFToken(ui *web.Handler, next http.Handler) http.Handler 
 // given back to the handler unread, so that its own size limit and parsing
 // apply as before.
 func requestCSRFToken(r *http.Request) (string, error) {
-	if t := r.Header.Get(auth.CSRFHeader); t != "" {
+	if t := r.Header.Get(accounts.CSRFHeader); t != "" {
 		return t, nil
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -93,7 +93,7 @@ func requestCSRFToken(r *http.Request) (string, error) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	v, _ := url.ParseQuery(string(b))
-	return v.Get(auth.CSRFField), nil
+	return v.Get(accounts.CSRFField), nil
 }
 
 // refuseCSRF answers the API with a JSON error like its others, and the
@@ -105,7 +105,7 @@ func (s *Server) refuseCSRF(ui *web.Handler, w http.ResponseWriter, r *http.Requ
 	}
 	if status == http.StatusForbidden {
 		msg = "forbidden: a write authenticated by the session cookie needs the session's CSRF token in the " +
-			auth.CSRFHeader + " header (or the " + auth.CSRFField + " field of a form); API clients authenticate with a token or HTTP Basic instead"
+			accounts.CSRFHeader + " header (or the " + accounts.CSRFField + " field of a form); API clients authenticate with a token or HTTP Basic instead"
 	} else {
 		msg = fmt.Sprintf("request body is larger than the limit of %d bytes", maxTokenFormBytes)
 	}

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 )
@@ -29,7 +29,7 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 	c := e.Login(t, "csrf-root", servertest.Password)
 	token := c.CSRFToken(t)
 	other := e.Login(t, "csrf-root", servertest.Password).CSRFToken(t)
-	noToken := []string{auth.CSRFHeader, ""}
+	noToken := []string{accounts.CSRFHeader, ""}
 	locked := func(t *testing.T) bool {
 		t.Helper()
 		u, err := e.Store.GetUser(e.Ctx, "csrf-victim")
@@ -45,8 +45,8 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 			t.Fatalf("%s: got %d %q, want 403 JSON:\n%s", what, r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
 		r.Decode(t, &answer)
-		if !strings.Contains(answer.Error, auth.CSRFHeader) {
-			t.Errorf("%s: the error %q does not name the %s header", what, answer.Error, auth.CSRFHeader)
+		if !strings.Contains(answer.Error, accounts.CSRFHeader) {
+			t.Errorf("%s: the error %q does not name the %s header", what, answer.Error, accounts.CSRFHeader)
 		}
 		if locked(t) {
 			t.Fatalf("%s locked the user", what)
@@ -58,16 +58,16 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		const path = "/api/v1/users/csrf-victim"
 		apiRefused(t, "text/plain without a token", c.Do(t, "PATCH", path, lock, append(noToken, "Content-Type", "text/plain")...))
 		apiRefused(t, "JSON without a token", c.Do(t, "PATCH", path, lock, noToken...))
-		apiRefused(t, "JSON with another session's token", c.Do(t, "PATCH", path, lock, auth.CSRFHeader, other))
+		apiRefused(t, "JSON with another session's token", c.Do(t, "PATCH", path, lock, accounts.CSRFHeader, other))
 		apiRefused(t, "JSON with the token in the query", c.Do(t, "PATCH", path+"?csrf_token="+url.QueryEscape(token), lock, noToken...))
 		apiRefused(t, "a body-less POST without a token", c.Do(t, "POST", "/api/v1/users/csrf-victim/unlock", "", noToken...))
 		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
-			r := c.Do(t, "PATCH", path, lock, auth.CSRFHeader, token, "Content-Type", ct)
+			r := c.Do(t, "PATCH", path, lock, accounts.CSRFHeader, token, "Content-Type", ct)
 			if r.Status != http.StatusUnsupportedMediaType || !strings.Contains(r.Body, "Content-Type must be application/json") || locked(t) {
 				t.Fatalf("Content-Type %q with the token: got %d, want 415 naming Content-Type:\n%s", ct, r.Status, r.Body)
 			}
 		}
-		if r := c.Do(t, "PATCH", path, lock, auth.CSRFHeader, token); r.Status != http.StatusOK || !locked(t) {
+		if r := c.Do(t, "PATCH", path, lock, accounts.CSRFHeader, token); r.Status != http.StatusOK || !locked(t) {
 			t.Fatalf("JSON with the token: got %d:\n%s", r.Status, r.Body)
 		}
 		// Credentials a browser never adds by itself need no token.
@@ -85,7 +85,7 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		if r := c.Do(t, "POST", "/api/v1/audit-logs/export-jobs", form.Encode(), noToken...); r.Status != http.StatusForbidden {
 			t.Errorf("the export form without its token: got %d, want 403", r.Status)
 		}
-		form.Set(auth.CSRFField, token)
+		form.Set(accounts.CSRFField, token)
 		if r := c.Do(t, "POST", "/api/v1/audit-logs/export-jobs", form.Encode(), noToken...); r.Status != http.StatusSeeOther ||
 			!strings.HasPrefix(r.Header.Get("Location"), "/jobs/") {
 			t.Errorf("the export form with its token: got %d Location %q:\n%s", r.Status, r.Header.Get("Location"), r.Body)
@@ -100,7 +100,7 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		}{{"without a token", ""}, {"with another session's token", other}} {
 			f := form
 			if tc.token != "" {
-				f = url.Values{auth.CSRFField: {tc.token}}
+				f = url.Values{accounts.CSRFField: {tc.token}}
 				for k, v := range form {
 					f[k] = v
 				}
@@ -113,7 +113,7 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 				t.Fatalf("a form %s created a user", tc.what)
 			}
 		}
-		form.Set(auth.CSRFField, token)
+		form.Set(accounts.CSRFField, token)
 		if r := c.Do(t, "POST", "/admin/users", form.Encode(), noToken...); r.Status != http.StatusSeeOther || !exists("csrf-new") {
 			t.Fatalf("a form with its token: got %d:\n%.500s", r.Status, r.Body)
 		}
@@ -139,7 +139,7 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 				req.AddCookie(&http.Cookie{Name: server.LoginCookie, Value: cookie})
 			}
 			if token != "" {
-				req.Header.Set(auth.CSRFHeader, token)
+				req.Header.Set(accounts.CSRFHeader, token)
 			}
 			resp, err := http.DefaultTransport.RoundTrip(req)
 			if err != nil {
@@ -151,9 +151,9 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		}
 		logins := len(e.Logs(t, "Login"))
 		for _, tc := range []struct{ what, cookie, token string }{
-			{"without the login cookie", "", auth.CSRFToken("guess")},
+			{"without the login cookie", "", accounts.CSRFToken("guess")},
 			{"without a token", "login-secret", ""},
-			{"with the token of another cookie", "login-secret", auth.CSRFToken("other-secret")},
+			{"with the token of another cookie", "login-secret", accounts.CSRFToken("other-secret")},
 		} {
 			r := try(tc.cookie, tc.token)
 			if r.Status != http.StatusForbidden || r.Cookie(server.SessionCookie) != nil || !strings.Contains(r.Body, "sign-in form had expired") {
@@ -163,10 +163,10 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		if n := len(e.Logs(t, "Login")); n != logins {
 			t.Errorf("refused sign-in forms recorded %d Login entries", n-logins)
 		}
-		if r := try("login-secret", auth.CSRFToken("login-secret")); r.Status != http.StatusSeeOther || r.Cookie(server.SessionCookie) == nil {
+		if r := try("login-secret", accounts.CSRFToken("login-secret")); r.Status != http.StatusSeeOther || r.Cookie(server.SessionCookie) == nil {
 			t.Errorf("signing in with the login cookie's token: got %d:\n%.500s", r.Status, r.Body)
 		}
-		form.Set(auth.CSRFField, auth.CSRFToken("login-secret"))
+		form.Set(accounts.CSRFField, accounts.CSRFToken("login-secret"))
 		if r := try("login-secret", ""); r.Status != http.StatusSeeOther {
 			t.Errorf("signing in with the token in the form: got %d:\n%.500s", r.Status, r.Body)
 		}
@@ -182,10 +182,10 @@ func TestCSRFTokenGuardsCookieWrites(t *testing.T) {
 		if lc == nil || !lc.HttpOnly || lc.SameSite != http.SameSiteStrictMode || lc.Path != "/login" {
 			t.Fatalf("the login page's cookie: %+v", lc)
 		}
-		if !strings.Contains(page.Body, `name="csrf_token" value="`+auth.CSRFToken(lc.Value)+`"`) {
+		if !strings.Contains(page.Body, `name="csrf_token" value="`+accounts.CSRFToken(lc.Value)+`"`) {
 			t.Fatalf("the login form lacks the token of its cookie:\n%s", page.Body)
 		}
-		if again := a.Get(t, "/login"); len(again.Cookies) != 0 || !strings.Contains(again.Body, auth.CSRFToken(lc.Value)) {
+		if again := a.Get(t, "/login"); len(again.Cookies) != 0 || !strings.Contains(again.Body, accounts.CSRFToken(lc.Value)) {
 			t.Errorf("a second view of the login page replaces the cookie: %+v", again.Cookies)
 		}
 	})
@@ -256,7 +256,7 @@ func TestEveryFormCarriesCSRFToken(t *testing.T) {
 						lc = k.Value
 					}
 				}
-				want = auth.CSRFToken(lc)
+				want = accounts.CSRFToken(lc)
 			}
 			f := csrfFieldRE.FindAllStringSubmatch(m[2], -1)
 			if len(f) != 1 || f[0][1] != want {

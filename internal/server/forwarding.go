@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/api"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/metrics"
 	"github.com/logbookhq/logbook/internal/store"
@@ -39,7 +39,7 @@ func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *we
 	s.Forwarding = forward.NewService(s.Store, s.Auth, s.Forward, s.opts.Auth.Now)
 	s.forwardDone = make(chan struct{})
 	go func() { defer close(s.forwardDone); s.Forward.Run(ctx) }()
-	api.NewForwarding(s.Store, s.Forwarding, s.log).Register(mux)
+	api.NewForwarding(s.Forwarding, s.log).Register(mux)
 	ui.RegisterForwarding(mux, s.Forwarding)
 	s.Metrics.SetForwarding(func(ctx context.Context) ([]metrics.ForwardingStatus, error) {
 		vs, err := s.Forwarding.List(ctx, allScope)
@@ -74,7 +74,7 @@ func (s *Server) startForwarding(ctx context.Context, mux *http.ServeMux, ui *we
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	detail := req.Subject.Can(access.ManageForwarding)
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -135,7 +135,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) metricsAllowed(r *http.Request) bool {
-	if s.opts.MetricsPublic || auth.FromContext(r.Context()).Subject.Can(access.ViewAuditLogs) {
+	if s.opts.MetricsPublic || accounts.FromContext(r.Context()).Subject.Can(access.ViewAuditLogs) {
 		return true
 	}
 	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/settings"
 )
 
@@ -49,7 +49,7 @@ func (s *Server) recordGets(ctx context.Context, rec settings.Recorder, next htt
 			next.ServeHTTP(w, r)
 			return
 		}
-		req := auth.FromContext(r.Context())
+		req := accounts.FromContext(r.Context())
 		set, err := s.Settings.Get(r.Context())
 		if !req.Authenticated() || err != nil || !set.RecordHTTPGet {
 			next.ServeHTTP(w, r)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"time"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 )
 
 // applyRetention is the settings' RetentionFunc: the archive service with
 // the current domain tree.
-func (s *Server) applyRetention(ctx context.Context, req auth.Request, oldJobID int64, days int, archive bool) (int64, error) {
+func (s *Server) applyRetention(ctx context.Context, req accounts.Request, oldJobID int64, days int, archive bool) (int64, error) {
 	return s.Archive.ApplyRetention(ctx, req, s.Auth.Tree(), oldJobID, days, archive)
 }
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/server/servertest"
@@ -56,7 +56,7 @@ func newScopedWorld(t *testing.T, e *servertest.Env) {
 			t.Fatal(err)
 		}
 		port, enabled := 9, false
-		if _, err := e.Server.Forwarding.Create(e.Ctx, auth.Actor{Name: user}, tree.Scope(a.domains), forward.Input{
+		if _, err := e.Server.Forwarding.Create(e.Ctx, accounts.Actor{Name: user}, tree.Scope(a.domains), forward.Input{
 			Name: "scope-fwd-" + a.name, Host: "127.0.0.1", Port: &port, Protocol: forward.ProtocolTCP, Format: forward.FormatCEF,
 			Enabled: &enabled}); err != nil {
 			t.Fatalf("criterion of %s: %v", a.name, err)
@@ -75,7 +75,7 @@ func newScopedWorld(t *testing.T, e *servertest.Env) {
 		if a.name == "span" {
 			continue
 		}
-		req := auth.Request{Subject: access.Subject{Kind: access.KindUser, Name: user, Roles: []access.Role{access.RoleUser}, Domains: a.domains},
+		req := accounts.Request{Subject: access.Subject{Kind: access.KindUser, Name: user, Roles: []access.Role{access.RoleUser}, Domains: a.domains},
 			Scope: tree.Scope(a.domains)}
 		params, _ := json.Marshal(map[string]any{"query": "format=csv", "scope": req.Scope, "user": user})
 		start := "2099-01-01T00:00:00Z" // never runs during the test

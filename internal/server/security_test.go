@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/server/servertest"
 	"github.com/logbookhq/logbook/internal/store"
@@ -673,11 +673,11 @@ func TestUserAdminCannotEscalate(t *testing.T) {
 		}{
 			{user: "root-roles", method: "PATCH", path: "/api/v1/users/root-roles", body: `{"roles":["user"]}`},
 			{user: "root-password", method: "PATCH", path: "/api/v1/users/root-password", body: `{"password":"taken-over-password"}`,
-				bug: "a User Administrator of Global/EMEA sets the password of a Global Super Administrator (PATCH /api/v1/users/{name} {\"password\":...} answers 200): auth.Service.UpdateUser calls checkUserReach only when roles or domains change"},
+				bug: "a User Administrator of Global/EMEA sets the password of a Global Super Administrator (PATCH /api/v1/users/{name} {\"password\":...} answers 200): accounts.Service.UpdateUser calls checkUserReach only when roles or domains change"},
 			{user: "root-lock", method: "PATCH", path: "/api/v1/users/root-lock", body: `{"locked":true}`,
-				bug: "a User Administrator of Global/EMEA locks a Global Super Administrator (PATCH {\"locked\":true} answers 200): auth.Service.UpdateUser calls checkUserReach only when roles or domains change"},
+				bug: "a User Administrator of Global/EMEA locks a Global Super Administrator (PATCH {\"locked\":true} answers 200): accounts.Service.UpdateUser calls checkUserReach only when roles or domains change"},
 			{user: "root-ui-lock", method: "POST", path: "/admin/users/root-ui-lock/lock",
-				bug: "a User Administrator of Global/EMEA locks a Global Super Administrator from the users page (POST /admin/users/{name}/lock answers 303): auth.Service.UpdateUser calls checkUserReach only when roles or domains change"},
+				bug: "a User Administrator of Global/EMEA locks a Global Super Administrator from the users page (POST /admin/users/{name}/lock answers 303): accounts.Service.UpdateUser calls checkUserReach only when roles or domains change"},
 		} {
 			t.Run(tc.user, func(t *testing.T) {
 				before, err := e.Store.GetUser(e.Ctx, tc.user)
@@ -707,7 +707,7 @@ func TestUserAdminCannotEscalate(t *testing.T) {
 		}
 		r := c.Do(t, "POST", "/api/v1/domains", `{"name":"Global/APAC/Rogue"}`)
 		if r.Status < 400 && e.Server.Auth.Tree().Exists("Global/APAC/Rogue") {
-			t.Fatal("a User Administrator of Global/EMEA creates domain Global/APAC/Rogue (POST /api/v1/domains answers 201): auth.Service.CreateDomain does not check that the new domain is within the actor's domains")
+			t.Fatal("a User Administrator of Global/EMEA creates domain Global/APAC/Rogue (POST /api/v1/domains answers 201): accounts.Service.CreateDomain does not check that the new domain is within the actor's domains")
 		}
 		if r.Status != http.StatusBadRequest && r.Status != http.StatusForbidden {
 			t.Errorf("a domain below Global/APAC: got %d, want a refusal", r.Status)
@@ -722,7 +722,7 @@ func TestUserAdminCannotEscalate(t *testing.T) {
 		global := e.AddToken("global-ingest", []string{"ingest"}, audit.RootDomain)
 		r = c.Do(t, "DELETE", "/api/v1/tokens/"+strconv.FormatInt(global.ID, 10), "")
 		if r.Status < 400 {
-			t.Fatal("a User Administrator of Global/EMEA revokes a token bound to Global (DELETE /api/v1/tokens/{id} answers 200): auth.Service.RevokeToken does not check the token's domains against the actor's")
+			t.Fatal("a User Administrator of Global/EMEA revokes a token bound to Global (DELETE /api/v1/tokens/{id} answers 200): accounts.Service.RevokeToken does not check the token's domains against the actor's")
 		}
 		if r.Status != http.StatusForbidden && r.Status != http.StatusNotFound {
 			t.Errorf("revoking a token bound to Global: got %d, want 403 or 404", r.Status)
@@ -745,7 +745,7 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: server.LoginCookie, Value: "login-next-test"})
-		req.Header.Set(auth.CSRFHeader, auth.CSRFToken("login-next-test"))
+		req.Header.Set(accounts.CSRFHeader, accounts.CSRFToken("login-next-test"))
 		// The transport, unlike a client, hands back a Location that does
 		// not parse, which is what a browser would be given.
 		resp, err := http.DefaultTransport.RoundTrip(req)

@@ -15,10 +15,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/api"
 	"github.com/logbookhq/logbook/internal/archive"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/config"
 	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/forward"
@@ -38,7 +38,7 @@ type Server struct {
 	Store     store.Store
 	Writer    *ingest.Writer
 	Hub       *live.Hub
-	Auth      *auth.Service
+	Auth      *accounts.Service
 	Jobs      *job.Service
 	Scheduler *job.Scheduler
 	Settings  *settings.Service
@@ -61,7 +61,7 @@ type Options struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []netip.Prefix
 	// Auth are the access-control settings.
-	Auth auth.Options
+	Auth accounts.Options
 	// ArchiveDir is where archive/purge writes local archives.
 	ArchiveDir string
 	// ExportDir is where export jobs write their files (default: a
@@ -75,7 +75,7 @@ type Options struct {
 
 // DefaultOptions are the settings when none are given.
 func DefaultOptions() Options {
-	return Options{Auth: auth.DefaultOptions()}
+	return Options{Auth: accounts.DefaultOptions()}
 }
 
 // OpenStore opens the store that cfg selects.
@@ -92,7 +92,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.Settings = settings.New(st, s.Writer, opts.Auth.Now)
 	rec := s.Settings.Filter(s.Writer) // Logbook's own events obey log_success
 	var err error
-	if s.Auth, err = auth.New(ctx, st, rec, log, opts.Auth); err != nil {
+	if s.Auth, err = accounts.New(ctx, st, rec, log, opts.Auth); err != nil {
 		s.Writer.Close()
 		return nil, err
 	}
@@ -105,13 +105,13 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	}
 	s.Settings.SetRetention(s.applyRetention)
 	logs := auditlog.New(st, s.Writer, opts.Auth.Now)
-	apiHandler := api.New(st, logs, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
+	apiHandler := api.New(logs, s.Writer, s.Auth, s.Jobs, log, opts.Auth.Now)
 	if opts.ExportDir == "" {
 		opts.ExportDir = filepath.Join(os.TempDir(), "logbook-exports")
 	}
 	exports := exportjob.New(logs, s.Jobs, exportjob.Options{Dir: opts.ExportDir, Now: opts.Auth.Now, Log: log})
 	handlers := map[string]job.HandlerFunc{"verify": verifyJob(st), archive.Kind: s.Archive.Handler(), exportjob.Kind: exports.Handler()}
-	ui, err := web.New(logs, s.Auth, s.Jobs, s.Hub, log, nil)
+	ui, err := web.New(logs, s.Auth, s.Jobs, s.Hub, log, opts.Auth.Now)
 	if err != nil {
 		s.Writer.Close()
 		return nil, err

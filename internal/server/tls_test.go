@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/store/sqlite"
 )
@@ -68,7 +68,7 @@ func TestServeTLSSetsSecureCookies(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	if _, err := srv.Auth.CreateUser(ctx, auth.Actor{Name: "test"}, auth.NewUser{Name: "ann", Password: "correct horse battery",
+	if _, err := srv.Auth.CreateUser(ctx, accounts.Actor{Name: "test"}, accounts.NewUser{Name: "ann", Password: "correct horse battery",
 		Roles: []string{"audit-log-admin"}, Domains: []string{"Global"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,10 +98,10 @@ func TestServeTLSSetsSecureCookies(t *testing.T) {
 	var token string
 	for _, k := range jar.Cookies(u) {
 		if k.Name == server.LoginCookie {
-			token = auth.CSRFToken(k.Value)
+			token = accounts.CSRFToken(k.Value)
 		}
 	}
-	resp, err = c.PostForm(base+"/login", url.Values{"name": {"ann"}, "password": {"correct horse battery"}, auth.CSRFField: {token}})
+	resp, err = c.PostForm(base+"/login", url.Values{"name": {"ann"}, "password": {"correct horse battery"}, accounts.CSRFField: {token}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -77,7 +77,7 @@ type stored struct {
 
 // RetentionFunc puts a retention policy in place (cancelling the job
 // oldJobID) and returns the id of its new job.
-type RetentionFunc func(ctx context.Context, req auth.Request, oldJobID int64, days int, archive bool) (int64, error)
+type RetentionFunc func(ctx context.Context, req accounts.Request, oldJobID int64, days int, archive bool) (int64, error)
 
 // Recorder records audit log entries durably; the ingest writer is one.
 type Recorder interface {
@@ -162,7 +162,7 @@ func (s *Service) RetentionJobID(ctx context.Context) (int64, error) {
 // MayChange reports whether req's caller may change the settings: an
 // Audit Log Administrator (or Super Administrator) of Global, since the
 // settings apply to every domain.
-func MayChange(req auth.Request) bool {
+func MayChange(req accounts.Request) bool {
 	return req.Subject.Can(access.ManageAuditSettings) && slices.Contains(req.Subject.Domains, audit.RootDomain)
 }
 
@@ -201,7 +201,7 @@ func Validate(cur AuditSettings, c Change) (AuditSettings, error) {
 
 // Update applies a change, puts a changed retention policy in place and
 // records the change with the settings before and after.
-func (s *Service) Update(ctx context.Context, req auth.Request, c Change) (AuditSettings, error) {
+func (s *Service) Update(ctx context.Context, req accounts.Request, c Change) (AuditSettings, error) {
 	if !MayChange(req) {
 		return AuditSettings{}, ErrForbidden
 	}
@@ -241,7 +241,7 @@ func (s *Service) Update(ctx context.Context, req auth.Request, c Change) (Audit
 	return next, s.record(ctx, req, before.AuditSettings, next, jobID)
 }
 
-func (s *Service) record(ctx context.Context, req auth.Request, before, after AuditSettings, jobID int64) error {
+func (s *Service) record(ctx context.Context, req accounts.Request, before, after AuditSettings, jobID int64) error {
 	b, _ := json.Marshal(before)
 	a, _ := json.Marshal(after)
 	detail, _ := json.Marshal(map[string]any{"before": before, "after": after, "retention_job_id": jobID})

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 )
 
 type accountView struct {
@@ -24,7 +24,7 @@ func (h *Handler) showAccount(w http.ResponseWriter, r *http.Request) (answer, e
 }
 
 func (h *Handler) accountPage(r *http.Request, done bool, msg string) page {
-	s := auth.FromContext(r.Context()).Subject
+	s := accounts.FromContext(r.Context()).Subject
 	v := accountView{base: base{Title: "My account", Nav: "account"}, Domains: s.Domains, Done: done, Error: msg}
 	for _, role := range s.Roles {
 		v.Roles = append(v.Roles, role.Label())
@@ -33,7 +33,7 @@ func (h *Handler) accountPage(r *http.Request, done bool, msg string) page {
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) (answer, error) {
-	if auth.FromContext(r.Context()).Subject.Kind != access.KindUser {
+	if accounts.FromContext(r.Context()).Subject.Kind != access.KindUser {
 		return nil, forbidden("Only a signed-in user has a password to change.")
 	}
 	if !parseForm(w, r) {
@@ -42,7 +42,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) (answer
 	if r.PostFormValue("new_password") != r.PostFormValue("confirm_password") {
 		return h.accountPage(r, false, "The new password and its confirmation differ.").withStatus(http.StatusBadRequest), nil
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	err := h.auth.ChangeOwnPassword(r.Context(), req.Actor(), r.PostFormValue("current_password"), r.PostFormValue("new_password"))
 	if msg, ok := refusal(err); ok {
 		return h.accountPage(r, false, msg).withStatus(http.StatusBadRequest), nil
@@ -57,7 +57,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) (answer
 // refusal is the message of input the account service refused, shown on
 // the form that sent it; ok is false for any other error.
 func refusal(err error) (msg string, ok bool) {
-	var inv *auth.InvalidError
+	var inv *accounts.InvalidError
 	if errors.As(err, &inv) {
 		return inv.Error(), true
 	}
@@ -66,19 +66,19 @@ func refusal(err error) (msg string, ok bool) {
 
 type usersView struct {
 	base
-	Users   []auth.UserView
+	Users   []accounts.UserView
 	Roles   []access.Role
-	Domains []auth.DomainView
+	Domains []accounts.DomainView
 	Error   string
-	Form    auth.NewUser
+	Form    accounts.NewUser
 }
 
 func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request) (answer, error) {
-	return h.usersPage(r, "", auth.NewUser{})
+	return h.usersPage(r, "", accounts.NewUser{})
 }
 
-func (h *Handler) usersPage(r *http.Request, msg string, form auth.NewUser) (answer, error) {
-	actor := auth.FromContext(r.Context()).Actor()
+func (h *Handler) usersPage(r *http.Request, msg string, form accounts.NewUser) (answer, error) {
+	actor := accounts.FromContext(r.Context()).Actor()
 	us, err := h.auth.ListUsers(r.Context(), actor)
 	if err != nil {
 		return nil, err
@@ -110,11 +110,11 @@ func formPage(name string, data any, msg string) page {
 
 func (h *Handler) addUser(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		return h.usersPage(r, "The form could not be read.", auth.NewUser{})
+		return h.usersPage(r, "The form could not be read.", accounts.NewUser{})
 	}
-	nu := auth.NewUser{Name: strings.TrimSpace(r.PostFormValue("name")), Password: r.PostFormValue("password"),
+	nu := accounts.NewUser{Name: strings.TrimSpace(r.PostFormValue("name")), Password: r.PostFormValue("password"),
 		Roles: r.PostForm["roles"], Domains: r.PostForm["domains"]}
-	_, err := h.auth.CreateUser(r.Context(), auth.FromContext(r.Context()).Actor(), nu)
+	_, err := h.auth.CreateUser(r.Context(), accounts.FromContext(r.Context()).Actor(), nu)
 	if msg, ok := refusal(err); ok {
 		nu.Password = ""
 		return h.usersPage(r, msg, nu)
@@ -134,9 +134,9 @@ func (h *Handler) unlockUser(w http.ResponseWriter, r *http.Request) (answer, er
 }
 
 func (h *Handler) setLocked(r *http.Request, locked bool) (answer, error) {
-	_, err := h.auth.UpdateUser(r.Context(), auth.FromContext(r.Context()).Actor(), r.PathValue("name"), auth.UserChange{Locked: &locked})
+	_, err := h.auth.UpdateUser(r.Context(), accounts.FromContext(r.Context()).Actor(), r.PathValue("name"), accounts.UserChange{Locked: &locked})
 	if msg, ok := refusal(err); ok {
-		return h.usersPage(r, msg, auth.NewUser{})
+		return h.usersPage(r, msg, accounts.NewUser{})
 	}
 	if err != nil {
 		return nil, err
@@ -146,17 +146,17 @@ func (h *Handler) setLocked(r *http.Request, locked bool) (answer, error) {
 
 type domainsView struct {
 	base
-	Domains []auth.DomainView
+	Domains []accounts.DomainView
 	Error   string
-	Form    auth.DomainView
+	Form    accounts.DomainView
 }
 
 func (h *Handler) showDomains(w http.ResponseWriter, r *http.Request) (answer, error) {
-	return h.domainsPage(r, "", auth.DomainView{})
+	return h.domainsPage(r, "", accounts.DomainView{})
 }
 
-func (h *Handler) domainsPage(r *http.Request, msg string, form auth.DomainView) (answer, error) {
-	ds, err := h.auth.ListDomains(r.Context(), auth.FromContext(r.Context()).Actor())
+func (h *Handler) domainsPage(r *http.Request, msg string, form accounts.DomainView) (answer, error) {
+	ds, err := h.auth.ListDomains(r.Context(), accounts.FromContext(r.Context()).Actor())
 	if err != nil {
 		return nil, err
 	}
@@ -166,10 +166,10 @@ func (h *Handler) domainsPage(r *http.Request, msg string, form auth.DomainView)
 
 func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request) (answer, error) {
 	if !parseForm(w, r) {
-		return h.domainsPage(r, "The form could not be read.", auth.DomainView{})
+		return h.domainsPage(r, "The form could not be read.", accounts.DomainView{})
 	}
-	d := auth.DomainView{Name: strings.TrimSpace(r.PostFormValue("name")), ParentRead: r.PostFormValue("parent_read") == "on"}
-	_, err := h.auth.CreateDomain(r.Context(), auth.FromContext(r.Context()).Actor(), d)
+	d := accounts.DomainView{Name: strings.TrimSpace(r.PostFormValue("name")), ParentRead: r.PostFormValue("parent_read") == "on"}
+	_, err := h.auth.CreateDomain(r.Context(), accounts.FromContext(r.Context()).Actor(), d)
 	if msg, ok := refusal(err); ok {
 		return h.domainsPage(r, msg, d)
 	}
@@ -181,10 +181,10 @@ func (h *Handler) addDomain(w http.ResponseWriter, r *http.Request) (answer, err
 
 type tokensView struct {
 	base
-	Tokens  []auth.TokenView
-	Domains []auth.DomainView
+	Tokens  []accounts.TokenView
+	Domains []accounts.DomainView
 	Scopes  []string
-	Created *auth.TokenView
+	Created *accounts.TokenView
 	Error   string
 }
 
@@ -192,8 +192,8 @@ func (h *Handler) showTokens(w http.ResponseWriter, r *http.Request) (answer, er
 	return h.tokensPage(r, "", takeCreatedToken(w, r))
 }
 
-func (h *Handler) tokensPage(r *http.Request, msg string, created *auth.TokenView) (answer, error) {
-	actor := auth.FromContext(r.Context()).Actor()
+func (h *Handler) tokensPage(r *http.Request, msg string, created *accounts.TokenView) (answer, error) {
+	actor := accounts.FromContext(r.Context()).Actor()
 	ts, err := h.auth.ListTokens(r.Context(), actor)
 	if err != nil {
 		return nil, err
@@ -211,8 +211,8 @@ func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) (answer, erro
 	if !parseForm(w, r) {
 		return h.tokensPage(r, "The form could not be read.", nil)
 	}
-	req := auth.FromContext(r.Context())
-	t, err := h.auth.CreateToken(r.Context(), req.Actor(), req.Subject, auth.NewToken{Name: strings.TrimSpace(r.PostFormValue("name")),
+	req := accounts.FromContext(r.Context())
+	t, err := h.auth.CreateToken(r.Context(), req.Actor(), req.Subject, accounts.NewToken{Name: strings.TrimSpace(r.PostFormValue("name")),
 		Scopes: r.PostForm["scopes"], Domains: r.PostForm["domains"]})
 	if msg, ok := refusal(err); ok {
 		return h.tokensPage(r, msg, nil)
@@ -233,7 +233,7 @@ func (h *Handler) addToken(w http.ResponseWriter, r *http.Request) (answer, erro
 const createdTokenCookie = "logbook_new_token"
 
 // takeCreatedToken returns the token the previous request created, once.
-func takeCreatedToken(w http.ResponseWriter, r *http.Request) *auth.TokenView {
+func takeCreatedToken(w http.ResponseWriter, r *http.Request) *accounts.TokenView {
 	c, err := r.Cookie(createdTokenCookie)
 	if err != nil {
 		return nil
@@ -241,7 +241,7 @@ func takeCreatedToken(w http.ResponseWriter, r *http.Request) *auth.TokenView {
 	http.SetCookie(w, &http.Cookie{Name: createdTokenCookie, Value: "", Path: "/admin/tokens", MaxAge: -1, HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
-	var t auth.TokenView
+	var t accounts.TokenView
 	if err != nil || json.Unmarshal(b, &t) != nil || t.Secret == "" {
 		return nil
 	}
@@ -253,7 +253,7 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) (answer, e
 	if err != nil {
 		return nil, err
 	}
-	err = h.auth.RevokeToken(r.Context(), auth.FromContext(r.Context()).Actor(), id)
+	err = h.auth.RevokeToken(r.Context(), accounts.FromContext(r.Context()).Actor(), id)
 	if msg, ok := refusal(err); ok {
 		return h.tokensPage(r, msg, nil)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/forward"
 )
 
@@ -34,7 +34,7 @@ type forwardingView struct {
 	Criteria []forward.View
 	Edit     forward.View // the form: a criterion being edited (ID set) or a new one
 	Error    string
-	Fields   []auth.FieldError
+	Fields   []accounts.FieldError
 	Done     string
 }
 
@@ -60,7 +60,7 @@ type editForm struct {
 // refusedForm shows v again with err, a refusal of the form's input;
 // anything but refused input is the error page's.
 func refusedForm(v forward.View, err error) (editForm, bool) {
-	var inv *auth.InvalidError
+	var inv *accounts.InvalidError
 	return editForm{view: v, err: err}, errors.As(err, &inv)
 }
 
@@ -70,7 +70,7 @@ func (p *forwardingPages) page(r *http.Request, f editForm, done string) (answer
 		return nil, err
 	}
 	v := forwardingView{base: base{Title: "Audit log forwarding", Nav: "forwarding"}, Criteria: cs, Edit: f.view, Done: done}
-	var inv *auth.InvalidError
+	var inv *accounts.InvalidError
 	if errors.As(f.err, &inv) {
 		v.Error, v.Fields = "Nothing was saved: "+inv.Error(), inv.Fields
 	} else if f.err != nil {
@@ -101,7 +101,7 @@ func (p *forwardingPages) save(w http.ResponseWriter, r *http.Request) (answer, 
 	if in.Protocol == forward.ProtocolTLS {
 		in.TLS = &forward.TLSView{CAPEM: f.Get("ca_pem"), ClientCertPEM: f.Get("client_cert_pem"), ClientKeyPEM: f.Get("client_key_pem"), ServerName: f.Get("server_name")}
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	id, _ := strconv.ParseInt(f.Get("id"), 10, 64)
 	if id > 0 {
 		_, err = p.svc.Update(r.Context(), req.Actor(), req.Scope, id, in)
@@ -128,7 +128,7 @@ func (p *forwardingPages) delete(w http.ResponseWriter, r *http.Request) (answer
 	if err != nil {
 		return nil, notFound
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	if err := p.svc.Delete(r.Context(), req.Actor(), req.Scope, id); err != nil {
 		return nil, err
 	}
@@ -155,12 +155,12 @@ func (p *forwardingPages) replay(w http.ResponseWriter, r *http.Request) (answer
 	if s := strings.TrimSpace(r.PostFormValue("from_time")); s != "" {
 		t, err := parseFormTime(s)
 		if err != nil {
-			form, _ := refusedForm(blank, &auth.InvalidError{Fields: []auth.FieldError{{Field: "from_time", Reason: "must be a time such as 2026-11-25T10:00 (UTC)"}}})
+			form, _ := refusedForm(blank, &accounts.InvalidError{Fields: []accounts.FieldError{{Field: "from_time", Reason: "must be a time such as 2026-11-25T10:00 (UTC)"}}})
 			return p.page(r, form, "")
 		}
 		rp.FromTime = &t
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	if _, err = p.svc.Replay(r.Context(), req.Actor(), req.Scope, id, rp); err != nil {
 		if form, ok := refusedForm(blank, err); ok {
 			return p.page(r, form, "")

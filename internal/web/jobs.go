@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/query"
@@ -92,7 +92,7 @@ func (h *Handler) showJobs(w http.ResponseWriter, r *http.Request) (answer, erro
 		view.FilterError = err.Error()
 		return show("jobs", &view).withStatus(http.StatusBadRequest), nil
 	}
-	result, err := h.jobs.List(r.Context(), auth.FromContext(r.Context()), q)
+	result, err := h.jobs.List(r.Context(), accounts.FromContext(r.Context()), q)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (h *Handler) jobPage(r *http.Request, status int, msg string) (answer, erro
 	if err != nil {
 		return nil, err
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	back := backURL(r)
 	if r.URL.Query().Get("back") == "" {
 		back = "/jobs"
@@ -166,7 +166,7 @@ func (h *Handler) jobPage(r *http.Request, status int, msg string) (answer, erro
 
 // describeJob fills the job's part of its page: its fields, what the
 // viewer may do with it, and the occurrences of a recurring job.
-func (h *Handler) describeJob(r *http.Request, req auth.Request, v *jobDetailView, j store.Job) {
+func (h *Handler) describeJob(r *http.Request, req accounts.Request, v *jobDetailView, j store.Job) {
 	now := h.now()
 	row := jobRow{View: job.ViewOf(j, now), StateClass: stateClass(j.State)}
 	v.Job = &row
@@ -196,7 +196,7 @@ func (h *Handler) jobAction(w http.ResponseWriter, r *http.Request) (answer, err
 	if err != nil || !parseForm(w, r) {
 		return nil, notFound
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	var j store.Job
 	switch r.PathValue("action") {
 	case "cancel":

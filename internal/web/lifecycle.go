@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/archive"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/settings"
 	"github.com/logbookhq/logbook/internal/store"
@@ -53,12 +53,12 @@ func (l *lifecycle) showPurge(w http.ResponseWriter, r *http.Request) (answer, e
 }
 
 func (l *lifecycle) purgePage(r *http.Request, status int, f purgeForm, errs []string) (answer, error) {
-	as, err := l.archive.Anchors(r.Context(), auth.FromContext(r.Context()), 50)
+	as, err := l.archive.Anchors(r.Context(), accounts.FromContext(r.Context()), 50)
 	if err != nil {
 		return nil, err
 	}
 	v := purgeView{base: base{Title: "Archive/Purge", Nav: "archive-purge"}, Anchors: as,
-		Domains: auth.FromContext(r.Context()).Subject.Domains, ArchiveDir: l.archive.Dir(), Form: f, Errors: errs}
+		Domains: accounts.FromContext(r.Context()).Subject.Domains, ArchiveDir: l.archive.Dir(), Form: f, Errors: errs}
 	return show("archivepurge", &v).withStatus(status), nil
 }
 
@@ -70,7 +70,7 @@ func (l *lifecycle) schedulePurge(w http.ResponseWriter, r *http.Request) (answe
 	if len(errs) > 0 {
 		return l.purgePage(r, http.StatusBadRequest, f, errs)
 	}
-	j, err := l.archive.Schedule(r.Context(), auth.FromContext(r.Context()), l.h.auth.Tree(), in)
+	j, err := l.archive.Schedule(r.Context(), accounts.FromContext(r.Context()), l.h.auth.Tree(), in)
 	var inv *job.InvalidError
 	switch {
 	case errors.Is(err, archive.ErrForbidden):
@@ -148,7 +148,7 @@ func (l *lifecycle) settingsPage(r *http.Request, status int, s settings.AuditSe
 		return nil, err
 	}
 	v := settingsView{base: base{Title: "Audit log settings", Nav: "settings"}, Settings: s, RetentionJobID: id,
-		MayChange: settings.MayChange(auth.FromContext(r.Context())), Saved: saved, Errors: errs}
+		MayChange: settings.MayChange(accounts.FromContext(r.Context())), Saved: saved, Errors: errs}
 	return show("settings", &v).withStatus(status), nil
 }
 
@@ -175,7 +175,7 @@ func (l *lifecycle) saveSettings(w http.ResponseWriter, r *http.Request) (answer
 	if len(errs) > 0 {
 		return l.settingsPage(r, http.StatusBadRequest, cur, false, errs)
 	}
-	_, err = l.settings.Update(r.Context(), auth.FromContext(r.Context()), c)
+	_, err = l.settings.Update(r.Context(), accounts.FromContext(r.Context()), c)
 	var inv *settings.InvalidError
 	switch {
 	case errors.Is(err, settings.ErrForbidden):

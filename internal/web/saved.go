@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
@@ -23,7 +23,7 @@ type savedLink struct {
 
 // ownerOf keys a viewer's saved searches: users and tokens never share.
 func ownerOf(r *http.Request) string {
-	s := auth.FromContext(r.Context()).Subject
+	s := accounts.FromContext(r.Context()).Subject
 	return string(s.Kind) + ":" + s.Name
 }
 

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 )
 
 // SessionCookie is the name of the session cookie.
@@ -25,7 +25,7 @@ const LoginCookie = "logbook_login"
 // viewers are sent to the login page and come back afterwards.
 func (h *Handler) signedIn(fn http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		req := auth.FromContext(r.Context())
+		req := accounts.FromContext(r.Context())
 		if !req.Authenticated() {
 			if r.Header.Get("Accept") == "text/event-stream" {
 				http.Error(w, "sign in again", http.StatusUnauthorized)
@@ -42,7 +42,7 @@ func (h *Handler) signedIn(fn http.HandlerFunc) http.HandlerFunc {
 // role it takes, and nothing of the page itself.
 func (h *Handler) need(action access.Action, fn http.HandlerFunc) http.HandlerFunc {
 	return h.signedIn(func(w http.ResponseWriter, r *http.Request) {
-		if !auth.FromContext(r.Context()).Subject.Can(action) {
+		if !accounts.FromContext(r.Context()).Subject.Can(action) {
 			h.fail(w, r, forbidden(roleMessage(action)))
 			return
 		}
@@ -62,7 +62,7 @@ func roleMessage(a access.Action) string {
 
 // home sends each user to the first page they may use.
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) (answer, error) {
-	s := auth.FromContext(r.Context()).Subject
+	s := accounts.FromContext(r.Context()).Subject
 	switch {
 	case s.Can(access.ViewAuditLogs):
 		return redirect{url: "/statistics", status: http.StatusFound}, nil
@@ -106,12 +106,12 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request) (answer, err
 // that login pages open in two tabs both work.
 func loginToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(LoginCookie); err == nil && c.Value != "" {
-		return auth.CSRFToken(c.Value)
+		return accounts.CSRFToken(c.Value)
 	}
 	secret := rand.Text()
 	http.SetCookie(w, &http.Cookie{Name: LoginCookie, Value: secret, Path: "/login", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
-	return auth.CSRFToken(secret)
+	return accounts.CSRFToken(secret)
 }
 
 // Refuse answers a page request that may not go on with the error page:
@@ -126,15 +126,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) (answer, error) 
 	if err := r.ParseForm(); err != nil {
 		return nil, errFormUnreadable
 	}
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
 	v := loginView{base: base{Title: "Sign in"}, Next: safeNext(r.PostFormValue("next")), Name: name, LoginToken: loginToken(w, r)}
 	if !h.auth.Attempts.Allow(req.IP) {
-		v.Error = auth.ErrTooManyAttempts.Error()
+		v.Error = accounts.ErrTooManyAttempts.Error()
 		return show("login", &v).withStatus(http.StatusTooManyRequests), nil
 	}
 	id, _, err := h.auth.Login(r.Context(), name, password, req.IP)
-	if errors.Is(err, auth.ErrBadCredentials) {
+	if errors.Is(err, accounts.ErrBadCredentials) {
 		v.Error = "Wrong user name or password, or the account is locked."
 		return show("login", &v).withStatus(http.StatusUnauthorized), nil
 	}
@@ -147,7 +147,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) (answer, error) 
 }
 
 func (h *Handler) logout(w http.ResponseWriter, r *http.Request) (answer, error) {
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	if req.SessionID != "" {
 		if err := h.auth.Logout(r.Context(), req.SessionID, req.IP); err != nil {
 			return nil, err

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/auditlog"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
@@ -36,7 +36,7 @@ var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job",
 // service and jobs through the job service, never from the store.
 type Handler struct {
 	logs   *auditlog.Service
-	auth   *auth.Service
+	auth   *accounts.Service
 	jobs   *job.Service
 	hub    *live.Hub
 	log    *slog.Logger
@@ -50,7 +50,7 @@ type Handler struct {
 
 // New parses every template once, so that a broken template stops the
 // server at start rather than on the first visit.
-func New(logs *auditlog.Service, a *auth.Service, jobs *job.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
+func New(logs *auditlog.Service, a *accounts.Service, jobs *job.Service, hub *live.Hub, log *slog.Logger, now func() time.Time) (*Handler, error) {
 	if now == nil {
 		now = time.Now
 	}
@@ -107,7 +107,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 }
 
 // scopeOf is the set of domains the viewer may see.
-func scopeOf(r *http.Request) store.Scope { return auth.FromContext(r.Context()).Scope }
+func scopeOf(r *http.Request) store.Scope { return accounts.FromContext(r.Context()).Scope }
 
 // base is what every page's view holds: its title, the navigation entry
 // it belongs to, and who is looking.
@@ -135,7 +135,7 @@ type viewer struct {
 }
 
 func viewerOf(r *http.Request) viewer {
-	req := auth.FromContext(r.Context())
+	req := accounts.FromContext(r.Context())
 	s := req.Subject
 	return viewer{Name: s.Name, SignedIn: req.Authenticated() && s.Kind == access.KindUser,
 		CanAudit: s.Can(access.ViewAuditLogs), CanUsers: s.Can(access.ManageUsers),

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
-	"github.com/logbookhq/logbook/internal/auth"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/server"
 )
 
@@ -83,7 +83,7 @@ func (c *Client) setCSRF(req *http.Request, path string) {
 	}
 	for _, k := range c.HTTP.Jar.Cookies(req.URL) {
 		if k.Name == name {
-			req.Header.Set(auth.CSRFHeader, auth.CSRFToken(k.Value))
+			req.Header.Set(accounts.CSRFHeader, accounts.CSRFToken(k.Value))
 		}
 	}
 }
@@ -159,7 +159,7 @@ func (c *Client) CSRFToken(t testing.TB) string {
 	if ck == nil {
 		t.Fatal("the client has no session cookie")
 	}
-	return auth.CSRFToken(ck.Value)
+	return accounts.CSRFToken(ck.Value)
 }
 
 // Cookie returns the cookie of that name the answer set, or nil.

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
 	"github.com/logbookhq/logbook/internal/audit"
-	"github.com/logbookhq/logbook/internal/auth"
 	"github.com/logbookhq/logbook/internal/server"
 	"github.com/logbookhq/logbook/internal/store"
 )
@@ -23,7 +23,7 @@ const Password = "correct-horse-battery"
 const AdminTokenName = "test-admin"
 
 // Actor is who an Env's set-up is recorded as.
-var Actor = auth.Actor{Name: "test"}
+var Actor = accounts.Actor{Name: "test"}
 
 // Env is a running server, over a real SQLite file, with helpers to add
 // the domains, users, tokens and entries a test needs and to read back
@@ -61,7 +61,7 @@ func NewEnv(t testing.TB, change func(*server.Options)) *Env {
 // AddDomain adds a domain below an existing one.
 func (e *Env) AddDomain(name string, parentRead bool) {
 	e.t.Helper()
-	if _, err := e.Server.Auth.CreateDomain(e.Ctx, Actor, auth.DomainView{Name: name, ParentRead: parentRead}); err != nil {
+	if _, err := e.Server.Auth.CreateDomain(e.Ctx, Actor, accounts.DomainView{Name: name, ParentRead: parentRead}); err != nil {
 		e.t.Fatalf("create domain %s: %v", name, err)
 	}
 }
@@ -69,16 +69,16 @@ func (e *Env) AddDomain(name string, parentRead bool) {
 // AddUser adds a user with Password, the roles and the domains.
 func (e *Env) AddUser(name string, roles []string, domains ...string) {
 	e.t.Helper()
-	if _, err := e.Server.Auth.CreateUser(e.Ctx, Actor, auth.NewUser{Name: name, Password: Password, Roles: roles, Domains: domains}); err != nil {
+	if _, err := e.Server.Auth.CreateUser(e.Ctx, Actor, accounts.NewUser{Name: name, Password: Password, Roles: roles, Domains: domains}); err != nil {
 		e.t.Fatalf("create user %s: %v", name, err)
 	}
 }
 
 // AddToken adds an API token with the scopes and the domains and
 // remembers its secret under its name, for Token(name).
-func (e *Env) AddToken(name string, scopes []string, domains ...string) auth.TokenView {
+func (e *Env) AddToken(name string, scopes []string, domains ...string) accounts.TokenView {
 	e.t.Helper()
-	tv, err := e.Server.Auth.CreateToken(e.Ctx, Actor, access.Subject{}, auth.NewToken{Name: name, Scopes: scopes, Domains: domains})
+	tv, err := e.Server.Auth.CreateToken(e.Ctx, Actor, access.Subject{}, accounts.NewToken{Name: name, Scopes: scopes, Domains: domains})
 	if err != nil {
 		e.t.Fatalf("create token %s: %v", name, err)
 	}
