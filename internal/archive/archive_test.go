@@ -245,6 +245,10 @@ func TestArchivePurge(t *testing.T) {
 							t.Errorf("entry %d: config_digest %s", w.ID, r.ConfigDigest)
 						}
 					}
+					if r.Salt != fmt.Sprintf("%x", w.Salt) || len(w.Salt) == 0 {
+						t.Errorf("entry %d: salt %q; want the stored %x", w.ID, r.Salt, w.Salt)
+					}
+					got.Salt = w.Salt
 					if d := cmp.Diff(w, got, sameTime); d != "" {
 						t.Fatalf("archived entry differs from the stored one (-stored +archived):\n%s", d)
 					}

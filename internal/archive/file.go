@@ -179,6 +179,10 @@ type Record struct {
 	audit.Entry
 	ConfigDigest  string               `json:"config_digest,omitempty"`
 	ConfigChanges []audit.ConfigChange `json:"config_changes,omitempty"`
+	// Salt (hex) is what the entry's leaf in the verifiable log commits
+	// with: with it, the archive shows that the entry is the one the log
+	// committed to.
+	Salt string `json:"salt,omitempty"`
 }
 
 // MarshalRecord encodes an entry as an archive line.
@@ -187,13 +191,14 @@ func MarshalRecord(e *audit.Entry, cs []audit.ConfigChange) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(e.ConfigDigest) == 0 && len(cs) == 0 {
+	if len(e.ConfigDigest) == 0 && len(cs) == 0 && len(e.Salt) == 0 {
 		return b, nil
 	}
 	extra, err := json.Marshal(struct {
 		ConfigDigest  string               `json:"config_digest,omitempty"`
 		ConfigChanges []audit.ConfigChange `json:"config_changes,omitempty"`
-	}{hex.EncodeToString(e.ConfigDigest), cs})
+		Salt          string               `json:"salt,omitempty"`
+	}{hex.EncodeToString(e.ConfigDigest), cs, hex.EncodeToString(e.Salt)})
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +210,13 @@ func MarshalRecord(e *audit.Entry, cs []audit.ConfigChange) ([]byte, error) {
 func (r *Record) entry() (audit.Entry, error) {
 	e := r.Entry
 	e.ConfigChanges = r.ConfigChanges
+	if r.Salt != "" {
+		salt, err := hex.DecodeString(r.Salt)
+		if err != nil {
+			return e, fmt.Errorf("entry %d: salt is not hex", e.ID)
+		}
+		e.Salt = salt
+	}
 	if r.ConfigDigest != "" {
 		d, err := hex.DecodeString(r.ConfigDigest)
 		if err != nil {

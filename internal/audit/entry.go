@@ -63,10 +63,14 @@ type Entry struct {
 	// themselves, set on ingest and read separately.
 	ConfigDigest  []byte         `json:"-"`
 	ConfigChanges []ConfigChange `json:"-"`
-	Source        string         `json:"source"`
-	EventID       string         `json:"event_id,omitempty"`
-	PrevHash      string         `json:"prev_hash"`
-	Hash          string         `json:"hash"`
+	// Salt is the random value the entry's leaf in the verifiable log
+	// commits with (package integrity); nil for an entry whose leaf is
+	// not made yet. It is never shown: a proof hands it out.
+	Salt     []byte `json:"-"`
+	Source   string `json:"source"`
+	EventID  string `json:"event_id,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // MarshalJSON renders timestamps in UTC with microsecond precision and an

@@ -234,7 +234,7 @@ func queryStore(ctx context.Context, fresh freshFunc, o Options) (store.Store, f
 	if o.QueryData == "" || o.Config.DB != "" {
 		return fresh("query")
 	}
-	st, err := engine.Open(ctx, "", o.QueryData)
+	st, err := engine.Open(ctx, "", o.QueryData, engine.Options{})
 	if err != nil {
 		return nil, nil, err
 	}

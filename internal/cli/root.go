@@ -75,6 +75,11 @@ func serverFlags(fs *pflag.FlagSet, c *config.Config) {
 	fs.StringVar(&c.ArchiveDir, "archive-dir", c.ArchiveDir, "directory of local archive/purge archives (default <data>/archive)")
 	fs.DurationVar(&c.ForwardingInterval, "forwarding-interval", c.ForwardingInterval, "time between batches sent to each syslog forwarding destination (100ms to 60m; default: the audit log settings' forwarding_interval_seconds)")
 	fs.BoolVar(&c.MetricsPublic, "metrics-public", c.MetricsPublic, "serve /metrics to anyone, not only to loopback clients and signed-in readers")
+	fs.StringVar(&c.SigningKey, "signing-key", c.SigningKey, "file of the log's checkpoint signing key (default <data>/log-signing.key, made at the first start)")
+	fs.DurationVar(&c.CheckpointInterval, "checkpoint-interval", c.CheckpointInterval, "least time between two signed checkpoints of the log")
+	fs.BoolVar(&c.LogPublic, "log-public", c.LogPublic, "serve /log/ (tiles and checkpoints, which hold no audit content) to anyone")
+	fs.StringSliceVar(&c.Witnesses, "witness", c.Witnesses, "a C2SP tlog-witness to cosign each checkpoint, as URL+VKEY (repeatable)")
+	fs.StringVar(&c.Origin, "origin", c.Origin, "name of the verifiable log in its checkpoints, such as logbook.example.com/audit (default: the name the database holds, or this host's name + /logbook for a new log)")
 }
 
 func newLogger(level string) *slog.Logger {

@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/logbookhq/logbook/internal/config"
+	"github.com/logbookhq/logbook/internal/integrity"
 	"github.com/logbookhq/logbook/internal/server"
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 func newServeCmd() *cobra.Command {
@@ -52,6 +54,11 @@ func runServer(ctx context.Context, cfg config.Config, prepare func(context.Cont
 		st.Close()
 		return err
 	}
+	if opts.SigningKey, err = signingKey(ctx, st, cfg); err != nil {
+		st.Close()
+		return err
+	}
+	log.Info("the log's checkpoints are signed with this key; give it to verifiers and witnesses", "vkey", opts.SigningKey.VKey)
 	srv, err := server.New(ctx, st, log, opts)
 	if err != nil {
 		st.Close()
@@ -117,5 +124,35 @@ func serverOptions(cfg config.Config) (server.Options, error) {
 		opts.Forward.IntervalFunc = func() time.Duration { return cfg.ForwardingInterval }
 	}
 	opts.MetricsPublic = cfg.MetricsPublic
+	opts.CheckpointInterval = cfg.CheckpointInterval
+	opts.LogPublic = cfg.LogPublic
+	for _, spec := range cfg.Witnesses {
+		w, err := integrity.ParseWitness(spec)
+		if err != nil {
+			return opts, fmt.Errorf("witness: %w", err)
+		}
+		opts.Witnesses = append(opts.Witnesses, w)
+	}
 	return opts, nil
+}
+
+// signingKey reads the log's signing key from cfg.SigningKey, or from
+// <data>/log-signing.key, made at the first start.
+func signingKey(ctx context.Context, st store.Store, cfg config.Config) (integrity.Key, error) {
+	t, err := st.LogTree(ctx)
+	if err != nil {
+		return integrity.Key{}, err
+	}
+	path := cfg.SigningKey
+	if path == "" {
+		if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+			return integrity.Key{}, fmt.Errorf("error creating data directory: %w", err)
+		}
+		path = filepath.Join(cfg.Data, "log-signing.key")
+	}
+	k, err := integrity.LoadOrCreateKey(path, t.Origin)
+	if err != nil {
+		return integrity.Key{}, fmt.Errorf("signing-key: %s: %w", path, err)
+	}
+	return k, nil
 }

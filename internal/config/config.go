@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/logbookhq/logbook/internal/integrity"
 )
 
 // Config is the configuration of `logbook serve` and `logbook demo`.
@@ -47,6 +49,22 @@ type Config struct {
 	// MetricsPublic serves /metrics to anyone; otherwise only to loopback
 	// clients and callers allowed to read audit logs.
 	MetricsPublic bool
+	// Origin names the verifiable log in its checkpoints (for example
+	// logbook.example.com/audit); empty keeps the name the database holds,
+	// or names a new log after this host (integrity.DefaultOrigin).
+	Origin string
+	// SigningKey is the file of the log's signing key (a signed-note
+	// Ed25519 key named after the origin); empty: <Data>/log-signing.key,
+	// made at the first start.
+	SigningKey string
+	// CheckpointInterval is the least time between two signed checkpoints.
+	CheckpointInterval time.Duration
+	// LogPublic serves /log/ (tiles and checkpoints: no audit content) to
+	// anyone.
+	LogPublic bool
+	// Witnesses are the C2SP tlog-witnesses asked to cosign each
+	// checkpoint, each as URL+VKEY.
+	Witnesses []string
 }
 
 // ArchiveDirectory is the archive directory in effect.
@@ -60,13 +78,14 @@ func (c Config) ArchiveDirectory() string {
 // Default returns the settings used when nothing is given.
 func Default() Config {
 	return Config{
-		Addr:            "127.0.0.1:8080",
-		Data:            "./logbook-data",
-		ShutdownTimeout: 30 * time.Second,
-		LogLevel:        "info",
-		LockoutAfter:    4,
-		SessionIdle:     30 * time.Minute,
-		SessionMax:      12 * time.Hour,
+		Addr:               "127.0.0.1:8080",
+		Data:               "./logbook-data",
+		ShutdownTimeout:    30 * time.Second,
+		LogLevel:           "info",
+		LockoutAfter:       4,
+		CheckpointInterval: time.Second,
+		SessionIdle:        30 * time.Minute,
+		SessionMax:         12 * time.Hour,
 	}
 }
 
@@ -81,6 +100,19 @@ func (c Config) Validate() error {
 	}
 	if c.DB != "" && !strings.Contains(c.DB, "://") {
 		errs = append(errs, errors.New("db: must be a database URL such as postgres://user@host:5432/logbook, or empty for the embedded SQLite database"))
+	}
+	if c.Origin != "" {
+		if err := integrity.CheckOrigin(c.Origin); err != nil {
+			errs = append(errs, fmt.Errorf("origin: %w", err))
+		}
+	}
+	for _, w := range c.Witnesses {
+		if _, err := integrity.ParseWitness(w); err != nil {
+			errs = append(errs, fmt.Errorf("witness: %w", err))
+		}
+	}
+	if c.CheckpointInterval < 10*time.Millisecond || c.CheckpointInterval > time.Hour {
+		errs = append(errs, errors.New("checkpoint-interval: must be from 10ms to 1h"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("shutdown-timeout: must be positive"))

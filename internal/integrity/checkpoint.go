@@ -48,6 +48,19 @@ func LoadOrCreateKey(path, origin string) (Key, error) {
 	return ParseKey(strings.TrimSpace(string(b)), origin)
 }
 
+// NewKey makes a signing key for origin that lives only in memory: for
+// tests and throwaway servers, whose checkpoints no one can check later.
+func NewKey(origin string) (Key, error) {
+	if err := CheckOrigin(origin); err != nil {
+		return Key{}, err
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, origin)
+	if err != nil {
+		return Key{}, fmt.Errorf("error making the signing key: %w", err)
+	}
+	return ParseKey(skey, origin)
+}
+
 // ParseKey reads a signer key (PRIVATE+KEY+name+hash+base64) for origin.
 func ParseKey(skey, origin string) (Key, error) {
 	s, err := note.NewSigner(skey)
@@ -145,4 +158,15 @@ func OpenCheckpoint(msg []byte, v note.Verifier, others ...note.Verifier) (tlog.
 	t := tlog.Tree{N: int64(cp.Size)}
 	copy(t.Hash[:], cp.Hash)
 	return t, n, nil
+}
+
+// DefaultOrigin is the origin of a log whose operator named none: this
+// machine's host name and "/logbook" (localhost/logbook when the name
+// cannot be one).
+func DefaultOrigin() string {
+	host, err := os.Hostname()
+	if o := strings.ToLower(host) + "/logbook"; err == nil && host != "" && CheckOrigin(o) == nil {
+		return o
+	}
+	return "localhost/logbook"
 }

@@ -55,6 +55,11 @@ type ProveFunc func(ctx context.Context, old int64) (tlog.TreeProof, error)
 // more from that size. Rollback and fork come back as ErrRollback and
 // ErrFork (wrapped, with the sizes).
 func (w Witness) Cosign(ctx context.Context, hc *http.Client, checkpoint []byte, tree tlog.Tree, old int64, prove ProveFunc) (string, error) {
+	if old > tree.N {
+		// The witness cosigned a larger tree before: ask as a newcomer,
+		// and let the witness say what it knows (409 with its size).
+		old = 0
+	}
 	for try := 0; ; try++ {
 		status, body, err := w.add(ctx, hc, checkpoint, tree, old, prove)
 		if err != nil {

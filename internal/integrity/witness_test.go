@@ -1,135 +1,17 @@
 package integrity
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/logbookhq/logbook/internal/integrity/integritytest"
 )
-
-// toolPath finds an outside checker that .ci/run installs with go
-// install: $env, else name in ~/go/bin or on PATH. Without it the test
-// skips, except in CI.
-func toolPath(t *testing.T, env, name, install string) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv(env), filepath.Join(os.Getenv("HOME"), "go", "bin", name)} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed (%s); .ci/run installs it", name, env)
-	}
-	t.Skipf("%s is not installed: go install %s and set %s", name, install, env)
-	return ""
-}
-
-// startWitness runs torchwood's litewitness on loopback with a fresh
-// Ed25519 key in its own ssh-agent, registers the log's origin and key
-// with witnessctl, and returns the witness.
-func startWitness(t *testing.T, origin, logVKey string) Witness {
-	t.Helper()
-	lw := toolPath(t, "LOGBOOK_LITEWITNESS", "litewitness", "filippo.io/torchwood/cmd/litewitness@v0.6.1")
-	ctl := toolPath(t, "LOGBOOK_WITNESSCTL", "witnessctl", "filippo.io/torchwood/cmd/witnessctl@v0.6.1")
-	for _, bin := range []string{"ssh-agent", "ssh-keygen", "ssh-add"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Fatalf("%s is needed to run litewitness (Debian's openssh-client)", bin)
-		}
-	}
-	dir := t.TempDir()
-	run := func(env []string, name string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command(name, args...)
-		cmd.Env = append(os.Environ(), env...)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-		}
-		return string(out)
-	}
-	key := filepath.Join(dir, "witness")
-	run(nil, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key)
-	sock := filepath.Join(dir, "agent.sock")
-	agent := exec.Command("ssh-agent", "-D", "-a", sock)
-	if err := agent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { agent.Process.Kill(); agent.Wait() })
-	for i := 0; i < 100; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	run([]string{"SSH_AUTH_SOCK=" + sock}, "ssh-add", key)
-	fp := strings.Fields(run(nil, "ssh-keygen", "-l", "-E", "sha256", "-f", key+".pub"))[1]
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	db := filepath.Join(dir, "litewitness.db")
-	run(nil, ctl, "add-log", "-db", db, "-origin", origin)
-	run(nil, ctl, "add-key", "-db", db, "-origin", origin, "-key", logVKey)
-	cmd := exec.Command(lw, "-db", db, "-name", "witness.logbook.test/w", "-key", fp, "-ssh-agent", sock, "-listen", addr)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	vkeyLine := regexp.MustCompile(`vkey=(\S+)`)
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			if m := vkeyLine.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- strings.Trim(m[1], `"`):
-				default:
-				}
-			}
-		}
-	}()
-	var vkey string
-	select {
-	case vkey = <-found:
-	case <-time.After(15 * time.Second):
-		t.Fatal("litewitness printed no verifier key")
-	}
-	for i := 0; ; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if i > 200 {
-			t.Fatal("litewitness does not listen")
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	w, err := ParseWitness("http://" + addr + "+" + vkey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
 
 func (m *memLog) prove(ctx context.Context, old int64) (tlog.TreeProof, error) {
 	m.mu.Lock()
@@ -183,4 +65,15 @@ func TestLitewitness(t *testing.T) {
 	if _, err := cosign(old, 160); !errors.Is(err, ErrFork) {
 		t.Fatalf("a forked log: %v", err)
 	}
+}
+
+// startWitness runs litewitness for the log (integritytest.StartWitness).
+func startWitness(t *testing.T, origin, logVKey string) Witness {
+	t.Helper()
+	url, vkey := integritytest.StartWitness(t, origin, logVKey)
+	w, err := ParseWitness(url + "+" + vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
 }

@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -87,35 +89,52 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusServiceUnavailable)
 		return
 	}
-	if !detail {
+	// Who may read audit logs or manage forwarding sees the details: a
+	// witness that refuses the log (degraded: Logbook keeps recording)
+	// and the state of each forwarding criterion.
+	if !detail && !req.Subject.Can(access.ViewAuditLogs) {
 		fmt.Fprintln(w, "ready")
-		return
-	}
-	vs, err := s.Forwarding.List(ctx, req.Scope)
-	if err != nil {
-		s.log.Warn("readiness check could not read forwarding criteria", "error", err)
-		fmt.Fprintln(w, "ready")
-		fmt.Fprintln(w, "forwarding: status unavailable")
 		return
 	}
 	var b strings.Builder
-	b.WriteString("ready\n")
+	refused := s.logs.refusals()
+	if len(refused) > 0 {
+		b.WriteString("ready, degraded\n")
+		for _, url := range slices.Sorted(maps.Keys(refused)) {
+			fmt.Fprintf(&b, "witness %s: refuses the log: %s\n", url, oneLine(refused[url].Error()))
+		}
+	} else {
+		b.WriteString("ready\n")
+	}
+	if detail {
+		s.forwardingReadiness(ctx, &b, req)
+	}
+	fmt.Fprint(w, b.String())
+}
+
+// forwardingReadiness adds a line per forwarding criterion to b.
+func (s *Server) forwardingReadiness(ctx context.Context, b *strings.Builder, req accounts.Request) {
+	vs, err := s.Forwarding.List(ctx, req.Scope)
+	if err != nil {
+		s.log.Warn("readiness check could not read forwarding criteria", "error", err)
+		b.WriteString("forwarding: status unavailable\n")
+		return
+	}
 	for _, v := range vs {
 		name := fmt.Sprintf("%q", v.Name)
 		switch {
 		case !v.Enabled:
-			fmt.Fprintf(&b, "forwarding %s: disabled\n", name)
+			fmt.Fprintf(b, "forwarding %s: disabled\n", name)
 		case v.Failing():
-			fmt.Fprintf(&b, "forwarding %s: failing since %s, backlog %d: %s\n", name, v.FailingSince, v.Backlog, oneLine(v.LastError))
+			fmt.Fprintf(b, "forwarding %s: failing since %s, backlog %d: %s\n", name, v.FailingSince, v.Backlog, oneLine(v.LastError))
 		default:
 			last := v.LastSuccess
 			if last == "" {
 				last = "never"
 			}
-			fmt.Fprintf(&b, "forwarding %s: ok, last success %s, backlog %d\n", name, last, v.Backlog)
+			fmt.Fprintf(b, "forwarding %s: ok, last success %s, backlog %d\n", name, last, v.Backlog)
 		}
 	}
-	fmt.Fprint(w, b.String())
 }
 
 func oneLine(s string) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/logbookhq/logbook/internal/exportjob"
 	"github.com/logbookhq/logbook/internal/forward"
 	"github.com/logbookhq/logbook/internal/ingest"
+	"github.com/logbookhq/logbook/internal/integrity"
 	"github.com/logbookhq/logbook/internal/job"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/metrics"
@@ -54,6 +55,8 @@ type Server struct {
 	Forwarding  *forward.Service // management of the forwarding criteria
 	Metrics     *metrics.Metrics
 	forwardDone chan struct{}
+
+	logs *logService // the verifiable log's checkpoints and tiles
 }
 
 // Options are the server's settings beyond the store.
@@ -71,6 +74,18 @@ type Options struct {
 	Forward forward.Options
 	// MetricsPublic serves /metrics to anyone (see metricsAllowed).
 	MetricsPublic bool
+	// SigningKey signs the verifiable log's checkpoints; when it is unset
+	// a key is made in memory (and the log's checkpoints cannot be checked
+	// after a restart).
+	SigningKey integrity.Key
+	// CheckpointInterval is the least time between two checkpoints
+	// (DefaultCheckpointInterval when 0).
+	CheckpointInterval time.Duration
+	// Witnesses are asked to cosign every checkpoint (C2SP tlog-witness).
+	Witnesses []integrity.Witness
+	// LogPublic serves /log/ (tiles and checkpoints, no audit content) to
+	// anyone, not only to callers who may view audit logs.
+	LogPublic bool
 }
 
 // DefaultOptions are the settings when none are given.
@@ -80,7 +95,7 @@ func DefaultOptions() Options {
 
 // OpenStore opens the store that cfg selects.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	return engine.Open(ctx, cfg.DB, cfg.Data)
+	return engine.Open(ctx, cfg.DB, cfg.Data, engine.Options{Origin: cfg.Origin, Log: slog.Default()})
 }
 
 // New builds a server on an open store. It fails when the UI's templates
@@ -125,6 +140,11 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	s.schedulerDone = make(chan struct{})
 	go func() { defer close(s.schedulerDone); s.Scheduler.Run(watch) }()
 	mux := http.NewServeMux()
+	if err := s.startLog(ctx, watch, mux); err != nil {
+		stopWatch()
+		s.Writer.Close()
+		return nil, err
+	}
 	s.startForwarding(watch, mux, ui)
 	apiHandler.Register(mux)
 	api.NewExportJobs(apiHandler, exports).Register(mux)
@@ -150,7 +170,11 @@ func verifyJob(st store.Store) job.HandlerFunc {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("verified %d entries; chain head %x", n, head), nil
+		r, err := store.VerifyLog(ctx, st)
+		if err != nil {
+			return "", fmt.Errorf("log broken: %w", err)
+		}
+		return fmt.Sprintf("verified %d entries; chain head %x; %s", n, head, r), nil
 	}
 }
 

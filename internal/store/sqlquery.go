@@ -65,7 +65,7 @@ type Dialect struct {
 }
 
 // Columns are the audit log columns every listing reads, in scan order.
-const Columns = "id, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, event_id, prev_hash, hash, config_digest"
+const Columns = "id, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, event_id, prev_hash, hash, config_digest, salt"
 
 // prefixEnd bounds a prefix range: every string starting with p sorts at or
 // after p and before p followed by the largest code point.

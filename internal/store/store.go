@@ -29,6 +29,7 @@ type Store interface {
 	Jobs
 	Lifecycle
 	Forwarding
+	Log
 
 	// Append stores entries in one durable transaction and extends the hash
 	// chain over them. It sets ID, RecordedAt, PrevHash and Hash of each new

@@ -37,6 +37,7 @@ import (
 // Fixture is a running test server.
 type Fixture struct {
 	URL        string
+	Dir        string // the data directory of the SQLite database
 	Server     *server.Server
 	Store      store.Store
 	AdminToken string // API token with the admin scope on Global
@@ -55,7 +56,8 @@ type Options struct {
 func New(t testing.TB, o Options) *Fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, dir, sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,5 +89,5 @@ func New(t testing.TB, o Options) *Fixture {
 	}
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() { ts.Close(); srv.Close() })
-	return &Fixture{URL: ts.URL, Server: srv, Store: st, AdminToken: secret}
+	return &Fixture{URL: ts.URL, Dir: dir, Server: srv, Store: st, AdminToken: secret}
 }

@@ -5,6 +5,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,16 +27,24 @@ func Check(db string) error {
 	return errors.New("db: must be a postgres:// URL, or empty for the embedded SQLite database in --data")
 }
 
+// Options are what both engines take at open.
+type Options struct {
+	// Origin names the verifiable log; empty keeps the stored name.
+	Origin string
+	// Log is told the progress of long work at open.
+	Log *slog.Logger
+}
+
 // Open opens the store db selects: PostgreSQL for a postgres:// URL, else
 // the embedded SQLite database in the directory data.
-func Open(ctx context.Context, db, data string) (store.Store, error) {
+func Open(ctx context.Context, db, data string, opts Options) (store.Store, error) {
 	if err := Check(db); err != nil {
 		return nil, err
 	}
 	if postgres.IsURL(db) {
-		return postgres.Open(ctx, db, postgres.Options{})
+		return postgres.Open(ctx, db, postgres.Options{Origin: opts.Origin, Log: opts.Log})
 	}
-	return sqlite.Open(ctx, data, sqlite.Options{})
+	return sqlite.Open(ctx, data, sqlite.Options{Origin: opts.Origin, Log: opts.Log})
 }
 
 // OpenFresh opens an empty store of the engine db selects, for a

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -19,6 +20,7 @@ var (
 	objectColumns = []string{"type", "name", "ts", "entry_id"}
 	configColumns = []string{"entry_id", "seq", "device", "format", "before", "after"}
 	eventColumns  = []string{"source", "event_id", "id"}
+	leafColumns   = []string{"idx", "entry_id", "leaf", "hashes"}
 )
 
 // Append implements store.Store with the outline of package chain: one
@@ -53,18 +55,85 @@ type appendTx struct {
 	rows, events, configs, objects [][]any
 }
 
-func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []byte, error) {
+func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []byte, chain.Tree, error) {
 	var lastID int64
-	var lastHash []byte
-	if err := a.tx.QueryRow(ctx, `SELECT last_id, last_hash FROM chain_head WHERE singleton = 1 FOR UPDATE`).Scan(&lastID, &lastHash); err != nil {
-		return 0, nil, fmt.Errorf("error locking chain head: %w", err)
+	var lastHash, root []byte
+	var t chain.Tree
+	if err := a.tx.QueryRow(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry
+		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1 FOR UPDATE`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry); err != nil {
+		return 0, nil, t, fmt.Errorf("error locking chain head: %w", err)
 	}
+	copy(t.Root[:], root)
 	var err error
 	if a.existing, err = lookupEvents(ctx, a.tx, entries); err != nil {
-		return 0, nil, err
+		return 0, nil, t, err
 	}
 	a.rows = make([][]any, 0, len(entries))
-	return lastID, lastHash, nil
+	return lastID, lastHash, t, nil
+}
+
+func (a *appendTx) DomainIDs(ctx context.Context, names []string) (map[string]int64, error) {
+	out := make(map[string]int64, len(names))
+	if len(names) == 0 {
+		return out, nil
+	}
+	rows, err := a.tx.Query(ctx, `SELECT name, id FROM log_domains WHERE name = ANY($1)`, names)
+	if err != nil {
+		return nil, fmt.Errorf("error numbering domains: %w", err)
+	}
+	for rows.Next() {
+		var n string
+		var id int64
+		if err := rows.Scan(&n, &id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("error numbering domains: %w", err)
+		}
+		out[n] = id
+	}
+	rows.Close()
+	for _, n := range names {
+		if _, ok := out[n]; ok {
+			continue
+		}
+		var id int64
+		if err := a.tx.QueryRow(ctx, `INSERT INTO log_domains (id, name) SELECT coalesce(max(id), 0) + 1, $1 FROM log_domains RETURNING id`, n).Scan(&id); err != nil {
+			return nil, fmt.Errorf("error numbering domain %q: %w", n, err)
+		}
+		out[n] = id
+	}
+	return out, nil
+}
+
+func (a *appendTx) Unleaved(ctx context.Context, after, upTo int64, limit int) ([]audit.Entry, error) {
+	rows, err := a.tx.Query(ctx, `SELECT `+store.Columns+` FROM audit_log WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`, after, upTo, limit)
+	if err != nil {
+		return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		if err := scanEntry(rows, &e); err != nil {
+			return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (a *appendTx) SetSalts(ctx context.Context, entries []audit.Entry) error {
+	ids := make([]int64, len(entries))
+	ts := make([]time.Time, len(entries))
+	salts := make([][]byte, len(entries))
+	for i := range entries {
+		ids[i], ts[i], salts[i] = entries[i].ID, entries[i].Timestamp, entries[i].Salt
+	}
+	// ts lets each row be found in its partition only.
+	if _, err := a.tx.Exec(ctx, `UPDATE audit_log a SET salt = u.salt FROM unnest($1::bigint[], $2::timestamptz[], $3::bytea[]) AS u(id, ts, salt)
+		WHERE a.id = u.id AND a.ts = u.ts`, ids, ts, salts); err != nil {
+		return fmt.Errorf("error salting entries: %w", err)
+	}
+	return nil
 }
 
 func (a *appendTx) Stored(_ context.Context, source, eventID string) (int64, bool, error) {
@@ -90,8 +159,22 @@ func (a *appendTx) Write(_ context.Context, e *audit.Entry, prev, hash []byte) e
 	return nil
 }
 
-func (a *appendTx) Finish(ctx context.Context, firstID, lastID int64, lastHash []byte) error {
-	if lastID < firstID {
+func (a *appendTx) Finish(ctx context.Context, b chain.Batch) error {
+	if len(b.Leaves) > 0 {
+		leaves := make([][]any, len(b.Leaves))
+		for i, l := range b.Leaves {
+			leaves[i] = []any{l.Index, l.EntryID, l.Leaf, l.Hashes}
+		}
+		if _, err := a.tx.CopyFrom(ctx, pgx.Identifier{"log_leaves"}, leafColumns, pgx.CopyFromRows(leaves)); err != nil {
+			return fmt.Errorf("error copying leaves: %w", err)
+		}
+		t := b.Tree
+		if _, err := a.tx.Exec(ctx, `UPDATE log_state SET size = $1, root = $2, edge = $3, last_entry = $4 WHERE singleton = 1`, t.Size, t.Root[:], t.Edge, t.LastEntry); err != nil {
+			return fmt.Errorf("error updating the tree's state: %w", err)
+		}
+	}
+	lastID, lastHash := b.LastID, b.LastHash
+	if lastID < b.FirstID {
 		return nil
 	}
 	copies := [...]struct {
@@ -158,7 +241,7 @@ func rowValues(e *audit.Entry, prev, hash []byte) []any {
 	r := chain.RowOf(e)
 	return []any{e.ID, e.Timestamp, e.RecordedAt, e.UserName, e.UserIP, e.Domain, e.Application,
 		e.Workspace, e.Task, string(e.Result), e.JobID, e.Description, r.Objects, r.Detail,
-		e.HasConfigChange, e.Source, r.EventID, prev, hash, r.Digest, e.Words()}
+		e.HasConfigChange, e.Source, r.EventID, prev, hash, r.Digest, e.Salt, e.Words()}
 }
 
 // InsertRaw copies entries as they are, perTx rows per COPY and

@@ -63,6 +63,12 @@ var tables = []string{"audit_log"}
 type Options struct {
 	// Now is the clock for recorded_at; time.Now when nil.
 	Now func() time.Time
+	// Origin names the verifiable log (store.Log.OpenLog); empty keeps the
+	// stored name, or for a new log takes integrity.DefaultOrigin.
+	Origin string
+	// Log, if set, is told the progress of building the log's tree over
+	// entries stored before it.
+	Log *slog.Logger
 }
 
 // IsURL reports whether db names a PostgreSQL database.
@@ -105,6 +111,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.db, s.sqlStore = s.openSQLStore()
+	if err := s.buildLog(ctx, opts.Origin, opts.Log); err != nil {
+		s.db.Close()
+		pool.Close()
+		return nil, err
+	}
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go s.maintain()
 	return s, nil

@@ -153,9 +153,11 @@ func TestPartitions(t *testing.T) {
 	}
 }
 
-// TestForgedBridgeIsNamed writes a bridge of a purge that never happened
-// and deletes the entries under it, behind the store's back: verification
-// names the bridge, in the middle of the chain and at its head.
+// TestForgedBridgeIsNamed tampers with the database behind the store's
+// back: a bridge of a purge that never happened over entries then
+// deleted (verification names the bridge, in the middle of the chain and
+// at its head), and edits of entries, leaves and salts, and a truncation
+// with the chain head rewritten to match, which only the tree shows.
 func TestForgedBridgeIsNamed(t *testing.T) {
 	ctx := context.Background()
 	cases := map[string]struct {
@@ -169,6 +171,12 @@ func TestForgedBridgeIsNamed(t *testing.T) {
 			`DELETE FROM audit_log WHERE id = 150`}, "bridge over entries 150 to 150 (purge anchor 1): no statement"},
 		"head": {[]string{`INSERT INTO purge_bridges SELECT 296, 300, 1, (SELECT prev_hash FROM audit_log WHERE id = 296), hash FROM audit_log WHERE id = 300`,
 			`DELETE FROM audit_log WHERE id >= 296`}, "bridge over entries 296 to 300"},
+		// The chain agrees with itself after these; the tree does not.
+		"truncated, head rewritten": {[]string{`DELETE FROM audit_log WHERE id > 295`,
+			`UPDATE chain_head SET last_id = 295, last_hash = (SELECT hash FROM audit_log WHERE id = 295)`}, "leaf 295: commits to entry 296, beyond the chain head 295"},
+		"altered":      {[]string{`UPDATE audit_log SET user_name = 'mallory' WHERE id = 5`}, "entry 5"},
+		"leaf removed": {[]string{`DELETE FROM log_leaves WHERE idx = 10`}, "leaf 10: stored as leaf 11"},
+		"salt altered": {[]string{`UPDATE audit_log SET salt = '\x00' WHERE id = 20`}, "entry 20: has no salt"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -200,8 +208,11 @@ func TestForgedBridgeIsNamed(t *testing.T) {
 				}
 			}
 			_, _, err = store.VerifyChain(ctx, st)
+			if err == nil {
+				_, err = store.VerifyLog(ctx, st)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("VerifyChain = %v, want an error naming %q", err, tc.want)
+				t.Fatalf("VerifyChain and VerifyLog = %v, want an error naming %q", err, tc.want)
 			}
 		})
 	}

@@ -19,7 +19,7 @@ func scanEntry(row pgx.Row, e *audit.Entry) error {
 	var eventID *string
 	if err := row.Scan(&e.ID, &ts, &rec, &e.UserName, &e.UserIP, &e.Domain, &e.Application,
 		&e.Workspace, &e.Task, &result, &e.JobID, &e.Description, &objects, &detail,
-		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash, &digest); err != nil {
+		&e.HasConfigChange, &e.Source, &eventID, &prev, &hash, &digest, &e.Salt); err != nil {
 		return err
 	}
 	e.ConfigDigest = digest

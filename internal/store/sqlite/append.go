@@ -9,6 +9,7 @@ import (
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/store"
 	"github.com/logbookhq/logbook/internal/store/internal/chain"
+	"github.com/logbookhq/logbook/internal/store/internal/sqlstore"
 )
 
 // Append implements store.Store with the outline of package chain; an
@@ -58,18 +59,21 @@ type appendTx struct {
 	insert, insertWords, insertObject, insertConfig, lookup *sql.Stmt
 }
 
-func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []byte, error) {
+func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []byte, chain.Tree, error) {
 	var lastID int64
-	var lastHash []byte
-	if err := a.tx.QueryRowContext(ctx, `SELECT last_id, last_hash FROM chain_head WHERE singleton = 1`).Scan(&lastID, &lastHash); err != nil {
-		return 0, nil, fmt.Errorf("error reading chain head: %w", err)
+	var lastHash, root []byte
+	var t chain.Tree
+	if err := a.tx.QueryRowContext(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry
+		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry); err != nil {
+		return 0, nil, t, fmt.Errorf("error reading chain head: %w", err)
 	}
+	copy(t.Root[:], root)
 	a.direct = len(entries) >= directAt
 	a.insert = a.tx.StmtContext(ctx, a.s.insertRecent)
 	if a.direct {
 		if a.s.recent > 0 {
 			if _, err := moveRecentTx(ctx, a.tx, lastID); err != nil {
-				return 0, nil, err
+				return 0, nil, t, err
 			}
 		}
 		a.insert = a.tx.StmtContext(ctx, a.s.insert)
@@ -78,7 +82,45 @@ func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []by
 	a.insertConfig = a.tx.StmtContext(ctx, a.s.insertConfig)
 	a.insertObject = a.tx.StmtContext(ctx, a.s.insertObject)
 	a.insertWords = a.tx.StmtContext(ctx, a.s.insertWords)
-	return lastID, lastHash, nil
+	return lastID, lastHash, t, nil
+}
+
+func (a *appendTx) DomainIDs(ctx context.Context, names []string) (map[string]int64, error) {
+	return sqlstore.DomainIDs(ctx, a.tx, names)
+}
+
+func (a *appendTx) Unleaved(ctx context.Context, after, upTo int64, limit int) ([]audit.Entry, error) {
+	rows, err := a.tx.QueryContext(ctx, `SELECT * FROM (SELECT `+store.Columns+` FROM audit_log WHERE id > ?1 AND id <= ?2
+		UNION ALL SELECT `+store.Columns+` FROM audit_log_recent WHERE id > ?1 AND id <= ?2) ORDER BY id LIMIT ?3`, after, upTo, limit)
+	if err != nil {
+		return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Entry
+	for rows.Next() {
+		var e audit.Entry
+		if err := scanEntry(rows, &e); err != nil {
+			return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (a *appendTx) SetSalts(ctx context.Context, entries []audit.Entry) error {
+	for _, table := range []string{"audit_log", "audit_log_recent"} {
+		st, err := a.tx.PrepareContext(ctx, `UPDATE `+table+` SET salt = ? WHERE id = ?`)
+		if err != nil {
+			return fmt.Errorf("error salting entries: %w", err)
+		}
+		defer st.Close()
+		for i := range entries {
+			if _, err := st.ExecContext(ctx, entries[i].Salt, entries[i].ID); err != nil {
+				return fmt.Errorf("error salting entry %d: %w", entries[i].ID, err)
+			}
+		}
+	}
+	return nil
 }
 
 func (a *appendTx) Stored(ctx context.Context, source, eventID string) (int64, bool, error) {
@@ -125,14 +167,29 @@ func (a *appendTx) Write(ctx context.Context, e *audit.Entry, prev, hash []byte)
 	return nil
 }
 
-func (a *appendTx) Finish(ctx context.Context, firstID, lastID int64, lastHash []byte) error {
-	if a.direct && lastID >= firstID {
-		if err := rollUp(ctx, a.tx, "audit_log", "id > ? AND id <= ?", 1, firstID-1, lastID); err != nil {
+func (a *appendTx) Finish(ctx context.Context, b chain.Batch) error {
+	if a.direct && b.LastID >= b.FirstID {
+		if err := rollUp(ctx, a.tx, "audit_log", "id > ? AND id <= ?", 1, b.FirstID-1, b.LastID); err != nil {
 			return err
 		}
 	}
-	if _, err := a.tx.ExecContext(ctx, `UPDATE chain_head SET last_id = ?, last_hash = ? WHERE singleton = 1`, lastID, lastHash); err != nil {
-		return fmt.Errorf("error updating chain head: %w", err)
+	if b.LastID >= b.FirstID {
+		if _, err := a.tx.ExecContext(ctx, `UPDATE chain_head SET last_id = ?, last_hash = ? WHERE singleton = 1`, b.LastID, b.LastHash); err != nil {
+			return fmt.Errorf("error updating chain head: %w", err)
+		}
+	}
+	if len(b.Leaves) == 0 && b.LastID < b.FirstID {
+		return nil
+	}
+	insert := a.tx.StmtContext(ctx, a.s.insertLeaf)
+	for _, l := range b.Leaves {
+		if _, err := insert.ExecContext(ctx, l.Index, l.EntryID, l.Leaf, l.Hashes); err != nil {
+			return fmt.Errorf("error inserting leaf %d: %w", l.Index, err)
+		}
+	}
+	t := b.Tree
+	if _, err := a.tx.ExecContext(ctx, `UPDATE log_state SET size = ?, root = ?, edge = ?, last_entry = ? WHERE singleton = 1`, t.Size, t.Root[:], t.Edge, t.LastEntry); err != nil {
+		return fmt.Errorf("error updating the tree's state: %w", err)
 	}
 	return nil
 }
@@ -141,7 +198,7 @@ func rowArgs(e *audit.Entry, prev, hash []byte) []any {
 	r := chain.RowOf(e)
 	return []any{e.ID, e.Timestamp.UnixMicro(), e.RecordedAt.UnixMicro(), e.UserName, e.UserIP,
 		e.Domain, e.Application, e.Workspace, e.Task, string(e.Result), e.JobID, e.Description,
-		r.Objects, r.Detail, e.HasConfigChange, e.Source, r.EventID, prev, hash, r.Digest}
+		r.Objects, r.Detail, e.HasConfigChange, e.Source, r.EventID, prev, hash, r.Digest, e.Salt}
 }
 
 // InsertRaw inserts entries as they are, perTx rows per transaction, with

@@ -23,6 +23,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,6 +44,7 @@ type Store struct {
 	ckpt         *sql.DB
 	insert       *sql.Stmt // into audit_log
 	insertRecent *sql.Stmt // into audit_log_recent
+	insertLeaf   *sql.Stmt // into log_leaves
 	insertWords  *sql.Stmt // into the text index
 	commonWords  int
 	manyObjects  int
@@ -94,6 +96,12 @@ type Options struct {
 	// ManyObjects is how many entries of the objects a filter names make a
 	// page walk and check instead (see manyObjects); 0 is the default.
 	ManyObjects int
+	// Origin names the verifiable log (store.Log.OpenLog); empty keeps the
+	// stored name, or for a new log takes integrity.DefaultOrigin.
+	Origin string
+	// Log, if set, is told the progress of building the log's tree over
+	// entries stored before it.
+	Log *slog.Logger
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -159,7 +167,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("error optimizing database: %w", err)
 	}
 	if s.insert, err = w.PrepareContext(ctx, `INSERT INTO audit_log (`+store.Columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
@@ -172,7 +180,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
 	if s.insertRecent, err = w.PrepareContext(ctx, `INSERT INTO audit_log_recent (`+store.Columns+`, words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("error preparing insert: %w", err)
+	}
+	if s.insertLeaf, err = w.PrepareContext(ctx, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES (?, ?, ?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
@@ -192,6 +204,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.flush = make(chan struct{}, 1)
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go s.background()
+	if err := s.buildLog(ctx, opts.Origin, opts.Log); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -216,7 +232,7 @@ func (s *Store) close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertWords, s.insertConfig, s.insertObject, s.lookup} {
+	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertLeaf, s.insertWords, s.insertConfig, s.insertObject, s.lookup} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -121,7 +121,7 @@ func TestTamperingIsNamed(t *testing.T) {
 	}{
 		"altered":      {`UPDATE audit_log SET user_name = 'mallory' WHERE id = 5`, "entry 5"},
 		"removed":      {`DELETE FROM audit_log WHERE id = 5`, "entry 6"},
-		"inserted":     {`INSERT INTO audit_log SELECT 1000, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, NULL, prev_hash, hash, config_digest FROM audit_log WHERE id = 3`, "entry 1000"},
+		"inserted":     {`INSERT INTO audit_log SELECT 1000, ts, recorded_at, user_name, user_ip, domain, application, workspace, task, result, job_id, description, affected_objects, detail, has_config_change, source, NULL, prev_hash, hash, config_digest, salt FROM audit_log WHERE id = 3`, "entry 1000"},
 		"last removed": {`DELETE FROM audit_log WHERE id = 300`, "chain head is 300"},
 		// A bridge of a purge that never happened, over entries then
 		// deleted: no hash needs recomputing, the chain stays whole.
@@ -132,6 +132,12 @@ func TestTamperingIsNamed(t *testing.T) {
 			DELETE FROM audit_log WHERE id = 150`, "bridge over entries 150 to 150 (purge anchor 1): no statement"},
 		"forged bridge at the head": {`INSERT INTO purge_bridges SELECT 296, 300, 1, (SELECT prev_hash FROM audit_log WHERE id = 296), hash FROM audit_log WHERE id = 300;
 			DELETE FROM audit_log WHERE id >= 296`, "bridge over entries 296 to 300"},
+		// The chain agrees with itself after these; the tree does not.
+		"truncated, head rewritten": {`DELETE FROM audit_log WHERE id > 295;
+			UPDATE chain_head SET last_id = 295, last_hash = (SELECT hash FROM audit_log WHERE id = 295)`, "leaf 295: commits to entry 296, beyond the chain head 295"},
+		"leaf removed": {`DELETE FROM log_leaves WHERE idx = 10`, "leaf 10: stored as leaf 11"},
+		"leaf altered": {`UPDATE log_leaves SET leaf = zeroblob(57) WHERE idx = 10`, "leaf 10: leaf version 0 is not known"},
+		"salt altered": {`UPDATE audit_log SET salt = zeroblob(32) WHERE id = 20`, "entry 20: leaf 19 does not commit to its content"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -161,8 +167,11 @@ func TestTamperingIsNamed(t *testing.T) {
 			}
 			defer st.Close()
 			_, _, err = store.VerifyChain(ctx, st)
+			if err == nil {
+				_, err = store.VerifyLog(ctx, st)
+			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("VerifyChain = %v, want an error naming %q", err, tc.want)
+				t.Fatalf("VerifyChain and VerifyLog = %v, want an error naming %q", err, tc.want)
 			}
 		})
 	}

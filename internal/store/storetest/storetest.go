@@ -92,6 +92,9 @@ func verify(t *testing.T, st store.Store, want int64) {
 	if n != want {
 		t.Fatalf("VerifyChain checked %d entries, want %d", n, want)
 	}
+	if r, err := store.VerifyLog(context.Background(), st); err != nil || r.Content != want {
+		t.Fatalf("VerifyLog = %+v, %v; want the content of %d entries checked", r, err, want)
+	}
 }
 
 func ids(es []audit.Entry) []int64 {

@@ -14,14 +14,15 @@
 // so the outline adds no statement and no allocation per entry to what
 // the engine does.
 //
-// Merkle tree. The verifiable log (internal/integrity) will add one leaf
-// per new entry, in the same transaction, so that the tree and the chain
-// head never disagree about the last entry. Its two places are marked
-// "Merkle hook" in Append: per entry right after Seal, where buf holds the
-// entry's canonical encoding (after the previous hash) that the leaf's
-// commitment is computed over, and once after the loop, before Finish
-// moves the head, where the leaves and the tree's new stored hashes are
-// written. Both engines get it by adding it there once.
+// Merkle tree. Every new entry also gets a random salt and a leaf of the
+// verifiable log's tree (package integrity), in the same transaction, so
+// that the tree and the chain head never disagree about the last entry:
+// the leaf commits to the entry's canonical encoding, which Seal has just
+// computed, and the leaves, the tree's new stored hashes and its new
+// state are handed to Finish. Entries stored without a leaf (before the
+// tree existed, or by an older release sharing a PostgreSQL database) get
+// theirs first, in id order, so that leaves stay in commit order; at open
+// the engines give old entries theirs in chunks (CatchUp).
 package chain
 
 import (
@@ -30,31 +31,54 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/integrity"
 	"github.com/logbookhq/logbook/internal/store"
 )
 
 // Writer is an engine's part in one append, inside the one transaction
-// the engine began. Append calls Head once, then for the entries Stored
-// (entries with an event id not seen earlier in the batch) and Write (new
-// entries, in id order), then Finish once.
+// the engine began. Append calls Head once, DomainIDs once, Unleaved and
+// SetSalts while entries lack leaves, then Stored (entries with an event
+// id not seen earlier in the batch) and Write (new entries, in id order),
+// then Finish once.
 type Writer interface {
-	// Head returns the id and hash of the last entry of the chain, locked
-	// against other writers until the transaction ends. It sees the whole
-	// batch first, for work an engine does once per batch (PostgreSQL
-	// looks up every event id in one query; SQLite chooses the table the
-	// rows go to).
-	Head(ctx context.Context, entries []audit.Entry) (lastID int64, lastHash []byte, err error)
+	// Head returns the id and hash of the last entry of the chain and the
+	// tree's state, locked against other writers until the transaction
+	// ends. It sees the whole batch first, for work an engine does once
+	// per batch (PostgreSQL looks up every event id in one query; SQLite
+	// chooses the table the rows go to).
+	Head(ctx context.Context, entries []audit.Entry) (lastID int64, lastHash []byte, tree Tree, err error)
+	// DomainIDs returns the number of each named domain in log_domains,
+	// numbering the new ones after the largest.
+	DomainIDs(ctx context.Context, names []string) (map[string]int64, error)
+	// Unleaved returns, in id order, at most limit entries with ids
+	// above after and at most upTo: entries stored without a leaf.
+	Unleaved(ctx context.Context, after, upTo int64, limit int) ([]audit.Entry, error)
+	// SetSalts stores the salts just given to entries Unleaved returned.
+	SetSalts(ctx context.Context, entries []audit.Entry) error
 	// Stored returns the id of the entry stored before this append with
 	// this source and event id, if there is one.
 	Stored(ctx context.Context, source, eventID string) (id int64, ok bool, err error)
-	// Write writes e, just sealed as the link from prev to hash (raw
-	// SHA-256), or queues it for Finish.
+	// Write writes e (with its salt), just sealed as the link from prev to
+	// hash (raw SHA-256), or queues it for Finish.
 	Write(ctx context.Context, e *audit.Entry, prev, hash []byte) error
-	// Finish writes what Write queued and moves the chain head to lastID
-	// and lastHash. The entries written have the ids firstID to lastID;
-	// none when lastID < firstID, and the head stays where it was.
-	Finish(ctx context.Context, firstID, lastID int64, lastHash []byte) error
+	// Finish writes what Write queued and b's leaves, and moves the chain
+	// head and the tree's state.
+	Finish(ctx context.Context, b Batch) error
 }
+
+// Batch is what one append adds: the entries with ids FirstID to LastID
+// (none when LastID < FirstID; the head stays where it was), the chain's
+// new last hash, the leaves (of those entries and of any that lacked
+// one) and the tree after them.
+type Batch struct {
+	FirstID, LastID int64
+	LastHash        []byte
+	Leaves          []LeafRow
+	Tree            Tree
+}
+
+// catchUpChunk is how many entries without a leaf one read fetches.
+const catchUpChunk = 2048
 
 // eventKey is an idempotency key.
 type eventKey struct{ source, eventID string }
@@ -65,8 +89,19 @@ type eventKey struct{ source, eventID string }
 // microsecond both engines store. The caller begins and commits the
 // transaction w writes in.
 func Append(ctx context.Context, w Writer, entries []audit.Entry, now func() time.Time) ([]int64, error) {
-	lastID, lastHash, err := w.Head(ctx, entries)
+	lastID, lastHash, tree, err := w.Head(ctx, entries)
 	if err != nil {
+		return nil, err
+	}
+	g, err := newGrower(tree)
+	if err != nil {
+		return nil, err
+	}
+	domains, err := w.DomainIDs(ctx, DomainNames(entries))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := catchUp(ctx, w, g, lastID, -1); err != nil {
 		return nil, err
 	}
 	firstID := lastID + 1
@@ -99,20 +134,90 @@ func Append(ctx context.Context, w Writer, entries []audit.Entry, now func() tim
 		e.ID, e.RecordedAt = lastID, recordedAt
 		prev := lastHash
 		lastHash, buf = audit.Seal(prev, e, buf)
-		// Merkle hook (leaf): the commitment to e is made here from
-		// buf[len(prev):], its canonical encoding.
+		e.Salt = integrity.NewSalt()
+		if err := g.add(e, buf[len(prev):], domains[e.Domain]); err != nil {
+			return nil, err
+		}
 		if err := w.Write(ctx, e, prev, lastHash); err != nil {
 			return nil, err
 		}
 		ids[i] = e.ID
 	}
-	// Merkle hook (tree): the leaves of entries firstID..lastID and the
-	// tree's new stored hashes are written here, in the same transaction,
-	// before the head moves.
-	if err := w.Finish(ctx, firstID, lastID, lastHash); err != nil {
+	t, err := g.done()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Finish(ctx, Batch{FirstID: firstID, LastID: lastID, LastHash: lastHash, Leaves: g.rows, Tree: t}); err != nil {
 		return nil, err
 	}
 	return ids, nil
+}
+
+// CatchUp gives leaves to at most limit entries stored without one, in
+// one append with no new entries, and reports whether more remain. The
+// engines call it at open until none remain, one transaction a call, so
+// that building the tree over a large log resumes where a stop left it.
+func CatchUp(ctx context.Context, w Writer, limit int) (added int, more bool, err error) {
+	lastID, lastHash, tree, err := w.Head(ctx, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	if tree.LastEntry >= lastID {
+		return 0, false, nil
+	}
+	g, err := newGrower(tree)
+	if err != nil {
+		return 0, false, err
+	}
+	if added, err = catchUp(ctx, w, g, lastID, limit); err != nil {
+		return 0, false, err
+	}
+	t, err := g.done()
+	if err != nil {
+		return 0, false, err
+	}
+	if err := w.Finish(ctx, Batch{FirstID: lastID + 1, LastID: lastID, LastHash: lastHash, Leaves: g.rows, Tree: t}); err != nil {
+		return 0, false, err
+	}
+	return added, t.LastEntry < lastID, nil
+}
+
+// catchUp adds to g the leaves of entries up to upTo that have none, at
+// most limit of them (no limit when negative), giving each a new salt.
+func catchUp(ctx context.Context, w Writer, g *grower, upTo int64, limit int) (int, error) {
+	added := 0
+	var buf []byte
+	for g.tree.LastEntry < upTo && (limit < 0 || added < limit) {
+		n := catchUpChunk
+		if limit >= 0 {
+			n = min(n, limit-added)
+		}
+		es, err := w.Unleaved(ctx, g.tree.LastEntry, upTo, n)
+		if err != nil {
+			return 0, err
+		}
+		if len(es) == 0 { // the rest was purged before it had leaves
+			g.tree.LastEntry = upTo
+			break
+		}
+		domains, err := w.DomainIDs(ctx, DomainNames(es))
+		if err != nil {
+			return 0, err
+		}
+		for i := range es {
+			e := &es[i]
+			e.Salt = integrity.NewSalt()
+			buf = audit.AppendCanonical(buf[:0], e)
+			if err := g.add(e, buf, domains[e.Domain]); err != nil {
+				return 0, err
+			}
+		}
+		if err := w.SetSalts(ctx, es); err != nil {
+			return 0, err
+		}
+		added += len(es)
+	}
+	return added, nil
 }
 
 // Row is how both engines store the parts of an entry that are not plain

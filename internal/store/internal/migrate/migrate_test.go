@@ -56,8 +56,9 @@ func TestSameStepsInEveryEngine(t *testing.T) {
 // last release shipped (each engine's testdata/legacy.txtar): every old
 // version maps to a distinct shared version whose statements (the
 // engine's file and the shared part, package migrate) are the old file's,
-// and a shared version no old one maps to is a no-op in that
-// engine, so applying it after the translation changes nothing.
+// and a shared version up to the last one a release numbered that no old
+// one maps to is a no-op in that engine, so applying it after the
+// translation changes nothing.
 func TestLegacyNumbering(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.name, func(t *testing.T) {
@@ -92,8 +93,9 @@ func TestLegacyNumbering(t *testing.T) {
 			if len(e.legacy) != len(released) {
 				t.Errorf("the table maps %d old versions; the release shipped %d", len(e.legacy), len(released))
 			}
+			last := slices.Max(slices.Collect(maps.Values(e.legacy)))
 			for v, body := range live {
-				if !mapped[v] && !commentOnly(body) {
+				if v <= last && !mapped[v] && !commentOnly(body) {
 					t.Errorf("shared version %d has no old version in %s but is not a no-op there", v, e.name)
 				}
 			}

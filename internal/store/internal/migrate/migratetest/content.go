@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/search"
@@ -130,8 +131,19 @@ func Check(t testing.TB, st store.Store, want Content) {
 	for _, e := range want.Rows.Entries {
 		ids = append(ids, e.ID)
 	}
-	if diff := cmp.Diff(want.Rows, rows(t, st, ids, want.Rows.User.Name, want.Rows.Job.ID)); diff != "" {
+	// Entries of the release had no salt; the upgrade gives each one, and
+	// a leaf.
+	got := rows(t, st, ids, want.Rows.User.Name, want.Rows.Job.ID)
+	for _, e := range got.Entries {
+		if len(e.Salt) != 32 {
+			t.Errorf("entry %d has no salt after the upgrade", e.ID)
+		}
+	}
+	if diff := cmp.Diff(want.Rows, got, cmpopts.IgnoreFields(audit.Entry{}, "Salt")); diff != "" {
 		t.Errorf("read back after the upgrade (-before +after):\n%s", diff)
+	}
+	if r, err := store.VerifyLog(ctx, st); err != nil || r.Content != want.Checked || r.Leaves != want.Checked {
+		t.Errorf("VerifyLog after the upgrade = %+v, %v; want a leaf for each of the %d entries", r, err, want.Checked)
 	}
 	if n := matches(t, st); n != want.Matches || n == 0 {
 		t.Errorf("search gamma1 finds %d entries; want %d", n, want.Matches)

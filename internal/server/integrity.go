@@ -1,0 +1,251 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/logbookhq/logbook/internal/access"
+	"github.com/logbookhq/logbook/internal/accounts"
+	"github.com/logbookhq/logbook/internal/integrity"
+	"github.com/logbookhq/logbook/internal/live"
+	"github.com/logbookhq/logbook/internal/store"
+)
+
+// DefaultCheckpointInterval is the least time between two signed
+// checkpoints.
+const DefaultCheckpointInterval = time.Second
+
+// logService signs checkpoints of the verifiable log as entries are
+// committed and serves the log per C2SP tlog-tiles (integrity.Handler):
+// it is the integrity.Log the handler reads. With several replicas on one
+// PostgreSQL database only the one holding the "log-signer" lock signs;
+// every replica serves the newest stored checkpoint.
+type logService struct {
+	st        store.Store
+	key       integrity.Key
+	interval  time.Duration
+	log       *slog.Logger
+	witnesses []integrity.Witness
+	hc        *http.Client
+
+	mu      sync.Mutex
+	cosig   map[string]cosigned // by witness URL: the last cosignature
+	refused map[string]error    // by witness URL: a rollback or fork it saw
+}
+
+// cosigned is a witness's cosignature line of the checkpoint of size.
+type cosigned struct {
+	size int64
+	line string
+	at   time.Time
+}
+
+// Checkpoint implements integrity.Log.
+func (l *logService) Checkpoint(ctx context.Context) ([]byte, tlog.Tree, error) {
+	c, err := l.st.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, tlog.Tree{}, integrity.ErrNoCheckpoint
+	}
+	if err != nil {
+		return nil, tlog.Tree{}, err
+	}
+	tree, _, err := integrity.OpenCheckpoint(c.Note, l.key.Verifier)
+	if err != nil {
+		return nil, tlog.Tree{}, fmt.Errorf("the stored checkpoint of size %d does not verify with this server's key: %w", c.Size, err)
+	}
+	// The witnesses' cosignatures of this checkpoint follow Logbook's
+	// signature, as C2SP tlog-cosignature lines.
+	note := c.Note
+	l.mu.Lock()
+	for _, w := range l.witnesses {
+		if cs, ok := l.cosig[w.URL]; ok && cs.size == c.Size {
+			note = append(note[:len(note):len(note)], cs.line...)
+		}
+	}
+	l.mu.Unlock()
+	return note, tree, nil
+}
+
+// cosign asks every witness to cosign the checkpoint msg of tree. A
+// witness that was rolled back or forked from is remembered until it
+// cosigns again: /readyz says so, and Logbook keeps recording.
+func (l *logService) cosign(ctx context.Context, msg []byte, tree tlog.Tree) {
+	prove := func(ctx context.Context, old int64) (tlog.TreeProof, error) {
+		return tlog.ProveTree(tree.N, old, hashReader{ctx, l.st})
+	}
+	for _, w := range l.witnesses {
+		l.mu.Lock()
+		old := l.cosig[w.URL].size
+		l.mu.Unlock()
+		line, err := w.Cosign(ctx, l.hc, msg, tree, old, prove)
+		l.mu.Lock()
+		switch {
+		case err == nil:
+			l.cosig[w.URL] = cosigned{size: tree.N, line: line, at: time.Now()}
+			delete(l.refused, w.URL)
+		case errors.Is(err, integrity.ErrRollback), errors.Is(err, integrity.ErrFork):
+			l.refused[w.URL] = err
+			l.log.Error("a witness refuses this log's checkpoint", "witness", w.URL, "size", tree.N, "error", err)
+		default:
+			l.log.Warn("a witness did not cosign", "witness", w.URL, "size", tree.N, "error", err)
+		}
+		l.mu.Unlock()
+	}
+}
+
+// refusals returns what each witness that refuses the log said.
+func (l *logService) refusals() map[string]error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]error, len(l.refused))
+	for k, v := range l.refused {
+		out[k] = v
+	}
+	return out
+}
+
+// hashReader reads the store's stored hashes for tlog.
+type hashReader struct {
+	ctx context.Context
+	st  store.Store
+}
+
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	return r.st.ReadLogHashes(r.ctx, indexes)
+}
+
+// ReadHashes implements integrity.Log.
+func (l *logService) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	return l.st.ReadLogHashes(ctx, indexes)
+}
+
+// ReadLeaves implements integrity.Log.
+func (l *logService) ReadLeaves(ctx context.Context, from, to int64) ([][]byte, error) {
+	return l.st.ReadLeaves(ctx, from, to)
+}
+
+// sign signs a checkpoint of the tree as it is now, unless the newest
+// stored one already covers it, and returns the size signed.
+func (l *logService) sign(ctx context.Context) (int64, error) {
+	t, err := l.st.LogTree(ctx)
+	if err != nil {
+		return 0, err
+	}
+	last, err := l.st.LatestCheckpoint(ctx)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, err
+	}
+	if err == nil && last.Size >= t.Size {
+		return last.Size, nil
+	}
+	msg, err := integrity.SignCheckpoint(l.key, t.Size, t.Root)
+	if err != nil {
+		return 0, err
+	}
+	if err := l.st.SaveCheckpoint(ctx, store.Checkpoint{Size: t.Size, SignedAt: time.Now(), Note: msg}); err != nil {
+		return 0, err
+	}
+	l.cosign(ctx, msg, tlog.Tree{N: t.Size, Hash: t.Root})
+	return t.Size, nil
+}
+
+// run signs a checkpoint after commits, and at every interval for
+// entries appended by other replicas, at most one per interval, while
+// this replica holds the signer lock, until ctx ends.
+func (l *logService) run(ctx context.Context, hub *live.Hub) {
+	commits, unsubscribe := hub.Subscribe()
+	defer unsubscribe()
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	tick := time.NewTicker(l.interval)
+	defer tick.Stop()
+	for {
+		if release == nil {
+			r, ok, err := l.st.TryLock(ctx, "log-signer")
+			if err != nil && ctx.Err() == nil {
+				l.log.Warn("could not take the log signer lock", "error", err)
+			}
+			if ok {
+				release = r
+			}
+		}
+		signed := time.Now()
+		if release != nil {
+			if _, err := l.sign(ctx); err != nil && ctx.Err() == nil {
+				l.log.Error("error signing a checkpoint", "error", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-commits:
+		case <-tick.C:
+		}
+		if wait := l.interval - time.Since(signed); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+	}
+}
+
+// logHandler serves /log/ to callers who may read it: anyone when the log
+// is public (it holds no audit content: see docs/integrity.md), else
+// signed-in callers allowed to view audit logs.
+func (l *logService) logHandler(public bool) http.Handler {
+	tiles := http.StripPrefix("/log", integrity.Handler(l, l.log))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !public && !accounts.FromContext(r.Context()).Subject.Can(access.ViewAuditLogs) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="logbook"`)
+			http.Error(w, "the log's tiles need a signed-in caller who may view audit logs (or logbook serve --log-public)", http.StatusUnauthorized)
+			return
+		}
+		tiles.ServeHTTP(w, r)
+	})
+}
+
+// serveKey answers the log's verifier key, which is public.
+func (l *logService) serveKey(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, l.key.VKey)
+}
+
+// startLog starts signing checkpoints and adds the log's routes to mux.
+func (s *Server) startLog(ctx, watch context.Context, mux *http.ServeMux) error {
+	t, err := s.Store.LogTree(ctx)
+	if err != nil {
+		return err
+	}
+	key := s.opts.SigningKey
+	if key.Signer == nil {
+		if key, err = integrity.NewKey(t.Origin); err != nil {
+			return err
+		}
+		s.log.Warn("signing the log's checkpoints with a key made in memory: give logbook serve a key to keep", "vkey", key.VKey)
+	} else if key.Signer.Name() != t.Origin {
+		return fmt.Errorf("signing-key: it is the key of %q, not of this database's log %q", key.Signer.Name(), t.Origin)
+	}
+	interval := s.opts.CheckpointInterval
+	if interval <= 0 {
+		interval = DefaultCheckpointInterval
+	}
+	s.logs = &logService{st: s.Store, key: key, interval: interval, log: s.log, witnesses: s.opts.Witnesses,
+		hc: &http.Client{Timeout: 10 * time.Second}, cosig: map[string]cosigned{}, refused: map[string]error{}}
+	go s.logs.run(watch, s.Hub)
+	mux.Handle("GET /log/", s.logs.logHandler(s.opts.LogPublic))
+	mux.HandleFunc("GET /api/v1/integrity/key", s.logs.serveKey)
+	return nil
+}
