@@ -16,6 +16,7 @@ package bench
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -100,6 +101,8 @@ func Run(ctx context.Context, o Options) error {
 	fmt.Fprintf(o.Out, "Logbook HTTP batch ingest:                  %9.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
 		res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
 	fmt.Fprintln(o.Out, res.writerLine())
+	fmt.Fprintf(o.Out, "  acknowledged to signed checkpoint: p50 %s p99 %s (checkpoint interval %s)\n",
+		ms(res.signedP50), ms(res.signedP99), server.DefaultCheckpointInterval)
 
 	if o.SingleEntries > 0 {
 		singles := gen.History(o.SingleEntries, now, time.Hour)
@@ -113,6 +116,7 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Out, "Logbook HTTP single-entry ingest (%d clients): %6.0f entries/s  ratio %.2f  ack p50 %s p99 %s\n",
 			o.SingleClients, res.rate, res.rate/rawRate, ms(res.p50), ms(res.p99))
 		fmt.Fprintln(o.Out, res.writerLine())
+		fmt.Fprintf(o.Out, "  acknowledged to signed checkpoint: p50 %s p99 %s\n", ms(res.signedP50), ms(res.signedP99))
 	}
 
 	if o.QueryEntries > 0 {
@@ -154,6 +158,9 @@ func rawPhase(ctx context.Context, fresh freshFunc, entries []audit.Entry) (floa
 type ingestResult struct {
 	rate     float64
 	p50, p99 time.Duration
+	// From an acknowledgement to the first signed checkpoint that covers
+	// it: p50 and p99.
+	signedP50, signedP99 time.Duration
 	// What the ingest writer did: transactions, mean entries and time per
 	// transaction, and the share of the phase it spent committing.
 	commits uint64
@@ -209,8 +216,10 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 		bodies = append(bodies, b)
 	}
 	addr := ln.Addr().String()
+	watch := watchCheckpoints(sctx, srv)
 	var next atomic.Int64
 	lat := make([][]time.Duration, clients)
+	acks := make([][]ack, clients)
 	errs := make(chan error, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -230,11 +239,16 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 					return
 				}
 				t0 := time.Now()
-				if err := lc.post("/api/v1/audit-logs", bodies[i]); err != nil {
+				resp, err := lc.post("/api/v1/audit-logs", bodies[i])
+				if err != nil {
 					errs <- err
 					return
 				}
-				lat[w] = append(lat[w], time.Since(t0))
+				now := time.Now()
+				lat[w] = append(lat[w], now.Sub(t0))
+				// On a fresh store ids and leaves run together from 1:
+				// a checkpoint of the largest id acknowledged covers it.
+				acks[w] = append(acks[w], ack{now, lastNumber(resp)})
 			}
 		}()
 	}
@@ -246,8 +260,9 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
+	signed := watch.latencies(slices.Concat(acks...))
 	commits, committed, seconds := srv.Metrics.Commits()
-	return ingestResult{
+	res := ingestResult{
 		rate:    float64(len(entries)) / elapsed.Seconds(),
 		p50:     all[len(all)/2],
 		p99:     all[len(all)*99/100],
@@ -255,7 +270,74 @@ func ingestPhase(ctx context.Context, fresh freshFunc, name string, entries []au
 		perTx:   committed / float64(max(commits, 1)),
 		txTime:  time.Duration(seconds / float64(max(commits, 1)) * float64(time.Second)),
 		busy:    seconds / elapsed.Seconds(),
-	}, nil
+	}
+	if len(signed) > 0 {
+		res.signedP50, res.signedP99 = signed[len(signed)/2], signed[len(signed)*99/100]
+	}
+	return res, nil
+}
+
+// ack is an acknowledgement and the tree size that covers it.
+type ack struct {
+	at   time.Time
+	size int64
+}
+
+// checkpointWatch records when each signed checkpoint was first seen.
+type checkpointWatch struct {
+	mu   sync.Mutex
+	seen []ack // sizes rising
+}
+
+// watchCheckpoints notes the size the server has signed every
+// millisecond until ctx ends; it reads memory, not the database, so the
+// measurement costs the ingest nothing.
+func watchCheckpoints(ctx context.Context, srv *server.Server) *checkpointWatch {
+	w := &checkpointWatch{}
+	go func() {
+		for ctx.Err() == nil {
+			size := srv.SignedSize()
+			w.mu.Lock()
+			if n := len(w.seen); n == 0 || w.seen[n-1].size < size {
+				w.seen = append(w.seen, ack{time.Now(), size})
+			}
+			w.mu.Unlock()
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return w
+}
+
+// latencies waits up to five seconds for checkpoints covering acks and
+// returns the time from each acknowledgement to the first checkpoint that
+// covers it, sorted; one never covered counts as five seconds.
+func (w *checkpointWatch) latencies(acks []ack) []time.Duration {
+	var need int64
+	for _, a := range acks {
+		need = max(need, a.size)
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		w.mu.Lock()
+		n := len(w.seen)
+		done := n > 0 && w.seen[n-1].size >= need
+		w.mu.Unlock()
+		if done {
+			break
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]time.Duration, 0, len(acks))
+	for _, a := range acks {
+		i, _ := slices.BinarySearchFunc(w.seen, a.size, func(c ack, size int64) int { return cmp.Compare(c.size, size) })
+		d := 5 * time.Second
+		if i < len(w.seen) {
+			d = max(0, w.seen[i].at.Sub(a.at))
+		}
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // loadConn is a minimal HTTP/1.1 keep-alive client, in the manner of load
@@ -280,27 +362,42 @@ func dialLoad(addr, token string) (*loadConn, error) {
 func (l *loadConn) Close() error { return l.conn.Close() }
 
 // post sends body and expects 201 Created.
-func (l *loadConn) post(path string, body []byte) error {
+func (l *loadConn) post(path string, body []byte) ([]byte, error) {
 	l.buf = append(l.buf[:0], "POST "+path+" HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "+l.token+"\r\nContent-Type: application/json\r\nContent-Length: "...)
 	l.buf = strconv.AppendInt(l.buf, int64(len(body)), 10)
 	l.buf = append(l.buf, "\r\n\r\n"...)
 	l.buf = append(l.buf, body...)
 	if _, err := l.conn.Write(l.buf); err != nil {
-		return err
+		return nil, err
 	}
 	resp, err := http.ReadResponse(l.r, nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("ingest answered %s: %s", resp.Status, b)
+		return nil, fmt.Errorf("ingest answered %s: %s", resp.Status, b)
 	}
-	return nil
+	return b, nil
+}
+
+// lastNumber returns the last run of digits in b as a number: the largest
+// id of an ingest answer, whose ids rise.
+func lastNumber(b []byte) int64 {
+	end := len(b)
+	for end > 0 && (b[end-1] < '0' || b[end-1] > '9') {
+		end--
+	}
+	start := end
+	for start > 0 && b[start-1] >= '0' && b[start-1] <= '9' {
+		start--
+	}
+	n, _ := strconv.ParseInt(string(b[start:end]), 10, 64)
+	return n
 }
 
 func inputOf(e audit.Entry) audit.Input {

@@ -87,3 +87,24 @@ func NewSalt() []byte {
 	rand.Read(b)
 	return b
 }
+
+// Salts hands out fresh random salts, reading the randomness for many at
+// once: one read for a whole batch of entries rather than one each.
+type Salts struct{ buf []byte }
+
+// NewSalts returns Salts with randomness read for n salts.
+func NewSalts(n int) *Salts {
+	s := &Salts{buf: make([]byte, n*SaltSize)}
+	rand.Read(s.buf)
+	return s
+}
+
+// Next returns the next salt; past the n read at first, one read each.
+func (s *Salts) Next() []byte {
+	if len(s.buf) < SaltSize {
+		return NewSalt()
+	}
+	b := s.buf[:SaltSize:SaltSize]
+	s.buf = s.buf[SaltSize:]
+	return b
+}

@@ -248,3 +248,16 @@ func (c *forwardCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(fwdEnabled, prometheus.GaugeValue, boolValue(s.Enabled), id)
 	}
 }
+
+// SetLog registers the verifiable log's gauges, read on every scrape:
+// the size of the newest signed checkpoint, and how many witnesses refuse
+// the log (a rollback or fork they saw; the witnesses' addresses are in
+// /readyz, for readers of audit logs).
+func (m *Metrics) SetLog(signed func() int64, refusing func() int) {
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbook_log_checkpoint_size",
+			Help: "Entries in the newest signed checkpoint of the verifiable log."}, func() float64 { return float64(signed()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "logbook_log_witnesses_refusing",
+			Help: "Witnesses that refuse the log's checkpoints (they saw a larger or different tree); 0 when all is well."},
+			func() float64 { return float64(refusing()) }))
+}

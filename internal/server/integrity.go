@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -35,6 +36,10 @@ type logService struct {
 	witnesses []integrity.Witness
 	hc        *http.Client
 
+	signed atomic.Int64                     // the size of the newest checkpoint this replica signed or saw
+	latest atomic.Pointer[store.Checkpoint] // the newest this replica signed, served before it is stored
+	root   atomic.Pointer[tlog.Hash]        // the root latest signed
+
 	mu      sync.Mutex
 	cosig   map[string]cosigned // by witness URL: the last cosignature
 	refused map[string]error    // by witness URL: a rollback or fork it saw
@@ -50,6 +55,9 @@ type cosigned struct {
 // Checkpoint implements integrity.Log.
 func (l *logService) Checkpoint(ctx context.Context) ([]byte, tlog.Tree, error) {
 	c, err := l.st.LatestCheckpoint(ctx)
+	if mine := l.latest.Load(); mine != nil && (err != nil || mine.Size > c.Size || mine.SignedAt.After(c.SignedAt)) {
+		c, err = *mine, nil
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, tlog.Tree{}, integrity.ErrNoCheckpoint
 	}
@@ -138,18 +146,36 @@ func (l *logService) sign(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	mine := l.latest.Load()
+	if mine != nil && mine.Size == t.Size && *l.root.Load() == t.Root {
+		return t.Size, nil
+	}
+	if mine != nil && mine.Size > t.Size {
+		// Someone put back an older tree under this running server. It
+		// goes on signing what the database holds: witnesses and
+		// verifiers that saw the larger tree refuse it.
+		l.log.Error("the log's tree is smaller than the checkpoint this server signed: the database was rolled back", "signed", mine.Size, "now", t.Size)
+	}
 	last, err := l.st.LatestCheckpoint(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
 	if err == nil && last.Size >= t.Size {
+		l.signed.Store(last.Size)
 		return last.Size, nil
 	}
 	msg, err := integrity.SignCheckpoint(l.key, t.Size, t.Root)
 	if err != nil {
 		return 0, err
 	}
-	if err := l.st.SaveCheckpoint(ctx, store.Checkpoint{Size: t.Size, SignedAt: time.Now(), Note: msg}); err != nil {
+	// Served at once, stored next: on SQLite the store waits for the
+	// ingest writer's transaction, which would delay the checkpoint by as
+	// much as a large batch takes to commit.
+	c := &store.Checkpoint{Size: t.Size, SignedAt: time.Now().UTC().Truncate(time.Microsecond), Note: msg}
+	l.root.Store(&t.Root)
+	l.latest.Store(c)
+	l.signed.Store(t.Size)
+	if err := l.st.SaveCheckpoint(ctx, *c); err != nil {
 		return 0, err
 	}
 	l.cosign(ctx, msg, tlog.Tree{N: t.Size, Hash: t.Root})
@@ -244,8 +270,13 @@ func (s *Server) startLog(ctx, watch context.Context, mux *http.ServeMux) error 
 	}
 	s.logs = &logService{st: s.Store, key: key, interval: interval, log: s.log, witnesses: s.opts.Witnesses,
 		hc: &http.Client{Timeout: 10 * time.Second}, cosig: map[string]cosigned{}, refused: map[string]error{}}
+	s.Metrics.SetLog(s.logs.signed.Load, func() int { return len(s.logs.refusals()) })
 	go s.logs.run(watch, s.Hub)
 	mux.Handle("GET /log/", s.logs.logHandler(s.opts.LogPublic))
 	mux.HandleFunc("GET /api/v1/integrity/key", s.logs.serveKey)
 	return nil
 }
+
+// SignedSize is the size of the newest checkpoint this replica signed
+// (or found signed by another) : entries up to it are in a checkpoint.
+func (s *Server) SignedSize() int64 { return s.logs.signed.Load() }

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -10,9 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite"
 
+	"github.com/logbookhq/logbook/internal/access"
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditlog"
 	"github.com/logbookhq/logbook/internal/integrity"
 	"github.com/logbookhq/logbook/internal/integrity/integritytest"
 	"github.com/logbookhq/logbook/internal/server"
@@ -220,8 +225,92 @@ func TestWitnessCosignsAndRefusesRollback(t *testing.T) {
 	if r := env.Client().Get(t, "/readyz"); r.Status != http.StatusOK || r.Body != "ready\n" {
 		t.Errorf("anonymous readyz: %d %q; want only ready", r.Status, r.Body)
 	}
+	if r := admin.Get(t, "/metrics"); !strings.Contains(r.Body, "logbook_log_witnesses_refusing 1") {
+		t.Errorf("metrics do not count the refusing witness:\n%s", r.Body)
+	}
 	ids := env.Seed(audit.Entry{UserName: "still recording"})
 	if len(ids) != 1 || ids[0] == 0 {
 		t.Errorf("recording stopped: %v", ids)
 	}
+}
+
+// TestProofOfAnEntry checks GET /api/v1/audit-logs/{id}/proof as a
+// verifier holding only the log's key would: the leaf recomputes from the
+// salt and canonical encoding it gives, the inclusion proof leads to the
+// root of the signed checkpoint; a caller who may not see the entry gets
+// 404; and a consistency proof links an older tree size to the checkpoint.
+func TestProofOfAnEntry(t *testing.T) {
+	env := servertest.NewEnv(t, func(o *server.Options) { o.CheckpointInterval = 20 * time.Millisecond })
+	env.AddDomain("Global/EMEA", false)
+	env.AddUser("emea", []string{string(access.RoleAuditLogAdmin)}, "Global/EMEA")
+	ids := env.Seed(make([]audit.Entry, 40)...)
+	admin := env.TokenClient(env.AdminToken)
+	var p auditlog.Proof
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		r := admin.Get(t, fmt.Sprintf("/api/v1/audit-logs/%d/proof", ids[17]))
+		if r.Status == http.StatusOK {
+			if err := json.Unmarshal([]byte(r.Body), &p); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if r.Status != http.StatusConflict || time.Now().After(deadline) {
+			t.Fatalf("proof: %d %s", r.Status, r.Body)
+		}
+	}
+	vkey := strings.TrimSpace(env.Client().Get(t, "/api/v1/integrity/key").Body)
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _, err := integrity.OpenCheckpoint([]byte(p.Checkpoint), v)
+	if err != nil || tree.N != p.TreeSize {
+		t.Fatalf("checkpoint %q: %v", p.Checkpoint, err)
+	}
+	leaf, err := integrity.ParseLeaf(p.Leaf)
+	if err != nil || leaf.Index != p.LeafIndex || leaf.Commitment != integrity.Commit(p.Origin, p.LeafIndex, p.Salt, p.Canonical) {
+		t.Fatalf("leaf %+v (%v) does not recompute from the salt and canonical encoding", leaf, err)
+	}
+	if err := tlog.CheckRecord(p.Inclusion, tree.N, tree.Hash, p.LeafIndex, tlog.RecordHash(p.Leaf)); err != nil {
+		t.Fatalf("inclusion proof: %v", err)
+	}
+	forged := append([]byte(nil), p.Leaf...)
+	forged[len(forged)-1] ^= 1
+	if tlog.CheckRecord(p.Inclusion, tree.N, tree.Hash, p.LeafIndex, tlog.RecordHash(forged)) == nil {
+		t.Fatal("the inclusion proof also proves an altered leaf")
+	}
+	if r := env.Session(t, "emea").Get(t, fmt.Sprintf("/api/v1/audit-logs/%d/proof", ids[17])); r.Status != http.StatusNotFound {
+		t.Errorf("proof of a Global entry for an EMEA reader: %d %s", r.Status, r.Body)
+	}
+	// The detail dialog says where the entry stands, with the proof.
+	env.AddUser("auditor", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	page := env.Session(t, "auditor").Get(t, fmt.Sprintf("/audit-logs/%d?fragment=1", ids[17]))
+	want := fmt.Sprintf("Leaf %d, included in the checkpoint of", p.LeafIndex)
+	if !strings.Contains(page.Body, want) || !strings.Contains(page.Body, fmt.Sprintf(`href="/api/v1/audit-logs/%d/proof"`, ids[17])) {
+		t.Errorf("detail of entry %d does not say %q with a link to its proof:\n%s", ids[17], want, page.Body)
+	}
+	r := admin.Get(t, fmt.Sprintf("/api/v1/integrity/consistency?from=5&to=%d", tree.N))
+	var c auditlog.Consistency
+	if err := json.Unmarshal([]byte(r.Body), &c); r.Status != http.StatusOK || err != nil {
+		t.Fatalf("consistency: %d %s", r.Status, r.Body)
+	}
+	old, err := tlog.TreeHash(5, hashReader(t, env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tlog.CheckTree(c.Proof, tree.N, tree.Hash, 5, old); err != nil {
+		t.Errorf("consistency proof: %v", err)
+	}
+	for q, field := range map[string]string{"from=0&to=3": "from", "from=4&to=3": "to", "from=x": "from"} {
+		if r := admin.Get(t, "/api/v1/integrity/consistency?"+q); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, field) {
+			t.Errorf("consistency?%s: %d %s; want 400 naming %s", q, r.Status, r.Body, field)
+		}
+	}
+	if r := admin.Get(t, "/api/v1/integrity/consistency?from=1&to=100000"); r.Status != http.StatusConflict {
+		t.Errorf("consistency beyond the checkpoint: %d %s; want 409", r.Status, r.Body)
+	}
+}
+
+func hashReader(t *testing.T, env *servertest.Env) tlog.HashReader {
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) { return env.Store.ReadLogHashes(env.Ctx, idx) })
 }

@@ -147,6 +147,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	}
 	s.startForwarding(watch, mux, ui)
 	apiHandler.Register(mux)
+	apiHandler.RegisterIntegrity(mux)
 	api.NewExportJobs(apiHandler, exports).Register(mux)
 	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
 	ui.Register(mux)

@@ -3,11 +3,14 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/logbookhq/logbook/internal/audit"
+	"github.com/logbookhq/logbook/internal/auditlog"
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 type detailView struct {
@@ -22,6 +25,10 @@ type detailView struct {
 	Detail       string
 	DetailIsJSON bool
 	BackURL      string
+	// Log is where the entry stands in the verifiable log; nil when it
+	// has no leaf.
+	Log                  *auditlog.Inclusion
+	SignedISO, SignedUTC string
 }
 
 // showAuditLog shows one entry: as a page, or with ?fragment=1 as the body
@@ -42,6 +49,12 @@ func (h *Handler) showAuditLog(w http.ResponseWriter, r *http.Request) (answer, 
 		ResultClass: resultClass(e.Result), BackURL: back,
 		JobURL: withBack("/jobs/"+strconv.FormatInt(e.JobID, 10), back)}
 	v.Detail, v.DetailIsJSON = prettyDetail(e.AffectedObjectDetail)
+	if in, err := h.logs.Included(r.Context(), e.ID); err == nil {
+		v.Log = &in
+		v.SignedISO, v.SignedUTC = isoTime(in.SignedAt), utcTime(in.SignedAt)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	p := show("detail", &v)
 	if r.URL.Query().Get("fragment") == "1" {
 		p.block = "detail-body"

@@ -59,8 +59,8 @@ func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []by
 	var lastID int64
 	var lastHash, root []byte
 	var t chain.Tree
-	if err := a.tx.QueryRow(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry
-		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1 FOR UPDATE`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry); err != nil {
+	if err := a.tx.QueryRow(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry, t.legacy_upto
+		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1 FOR UPDATE`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry, &t.LegacyUpTo); err != nil {
 		return 0, nil, t, fmt.Errorf("error locking chain head: %w", err)
 	}
 	copy(t.Root[:], root)

@@ -217,3 +217,31 @@ func TestForgedBridgeIsNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestRewrittenHistoryIsNamed runs storetest.RewrittenHistory on
+// PostgreSQL.
+func TestRewrittenHistoryIsNamed(t *testing.T) {
+	var url string
+	open := func(t *testing.T) store.Store {
+		st, err := postgres.Open(context.Background(), url, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	storetest.RewrittenHistory(t, storetest.Tamper{
+		Open: func(t *testing.T) store.Store { url = pgtest.Schema(t); return open(t) },
+		Exec: func(t *testing.T, q string, args ...any) {
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			if _, err := conn.Exec(ctx, q, args...); err != nil {
+				t.Fatalf("%.60s: %v", q, err)
+			}
+		},
+		Reopen: open,
+	})
+}

@@ -63,8 +63,8 @@ func (a *appendTx) Head(ctx context.Context, entries []audit.Entry) (int64, []by
 	var lastID int64
 	var lastHash, root []byte
 	var t chain.Tree
-	if err := a.tx.QueryRowContext(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry
-		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry); err != nil {
+	if err := a.tx.QueryRowContext(ctx, `SELECT c.last_id, c.last_hash, t.origin, t.size, t.root, t.edge, t.last_entry, t.legacy_upto
+		FROM chain_head c, log_state t WHERE c.singleton = 1 AND t.singleton = 1`).Scan(&lastID, &lastHash, &t.Origin, &t.Size, &root, &t.Edge, &t.LastEntry, &t.LegacyUpTo); err != nil {
 		return 0, nil, t, fmt.Errorf("error reading chain head: %w", err)
 	}
 	copy(t.Root[:], root)
@@ -181,15 +181,38 @@ func (a *appendTx) Finish(ctx context.Context, b chain.Batch) error {
 	if len(b.Leaves) == 0 && b.LastID < b.FirstID {
 		return nil
 	}
-	insert := a.tx.StmtContext(ctx, a.s.insertLeaf)
-	for _, l := range b.Leaves {
-		if _, err := insert.ExecContext(ctx, l.Index, l.EntryID, l.Leaf, l.Hashes); err != nil {
-			return fmt.Errorf("error inserting leaf %d: %w", l.Index, err)
-		}
+	if err := a.insertLeaves(ctx, b.Leaves); err != nil {
+		return err
 	}
 	t := b.Tree
 	if _, err := a.tx.ExecContext(ctx, `UPDATE log_state SET size = ?, root = ?, edge = ?, last_entry = ? WHERE singleton = 1`, t.Size, t.Root[:], t.Edge, t.LastEntry); err != nil {
 		return fmt.Errorf("error updating the tree's state: %w", err)
+	}
+	return nil
+}
+
+// leavesPerInsert is how many leaves one INSERT writes: a statement's
+// cost in the driver is mostly its own, not its rows'.
+const leavesPerInsert = 64
+
+func (a *appendTx) insertLeaves(ctx context.Context, leaves []chain.LeafRow) error {
+	many := a.tx.StmtContext(ctx, a.s.insertLeaves)
+	args := make([]any, 0, 4*leavesPerInsert)
+	for len(leaves) >= leavesPerInsert {
+		args = args[:0]
+		for _, l := range leaves[:leavesPerInsert] {
+			args = append(args, l.Index, l.EntryID, l.Leaf, l.Hashes)
+		}
+		if _, err := many.ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("error inserting leaves from %d: %w", leaves[0].Index, err)
+		}
+		leaves = leaves[leavesPerInsert:]
+	}
+	one := a.tx.StmtContext(ctx, a.s.insertLeaf)
+	for _, l := range leaves {
+		if _, err := one.ExecContext(ctx, l.Index, l.EntryID, l.Leaf, l.Hashes); err != nil {
+			return fmt.Errorf("error inserting leaf %d: %w", l.Index, err)
+		}
 	}
 	return nil
 }

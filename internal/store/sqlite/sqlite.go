@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,6 +46,7 @@ type Store struct {
 	insert       *sql.Stmt // into audit_log
 	insertRecent *sql.Stmt // into audit_log_recent
 	insertLeaf   *sql.Stmt // into log_leaves
+	insertLeaves *sql.Stmt // leavesPerInsert rows into log_leaves
 	insertWords  *sql.Stmt // into the text index
 	commonWords  int
 	manyObjects  int
@@ -188,6 +190,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
 	}
+	if s.insertLeaves, err = w.PrepareContext(ctx, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", leavesPerInsert), ", ")); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("error preparing insert: %w", err)
+	}
 	if s.insertWords, err = w.PrepareContext(ctx, `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("error preparing insert: %w", err)
@@ -232,7 +239,7 @@ func (s *Store) close() error {
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}
-	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertLeaf, s.insertWords, s.insertConfig, s.insertObject, s.lookup} {
+	for _, st := range []*sql.Stmt{s.insert, s.insertRecent, s.insertLeaf, s.insertLeaves, s.insertWords, s.insertConfig, s.insertObject, s.lookup} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

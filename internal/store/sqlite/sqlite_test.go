@@ -249,3 +249,29 @@ func TestObjectsOfRecentEntries(t *testing.T) {
 	}
 	find("moved")
 }
+
+// TestRewrittenHistoryIsNamed runs storetest.RewrittenHistory on SQLite.
+func TestRewrittenHistoryIsNamed(t *testing.T) {
+	var dir string
+	open := func(t *testing.T) store.Store {
+		st, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	storetest.RewrittenHistory(t, storetest.Tamper{
+		Open: func(t *testing.T) store.Store { dir = t.TempDir(); return open(t) },
+		Exec: func(t *testing.T, q string, args ...any) {
+			db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Exec(q, args...); err != nil {
+				t.Fatalf("%.60s: %v", q, err)
+			}
+		},
+		Reopen: open,
+	})
+}

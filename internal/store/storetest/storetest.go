@@ -56,6 +56,7 @@ func Run(t *testing.T, open OpenFunc) {
 		{"ForgedBridgeInStatedPurge", testForgedBridgeInStatedPurge},
 		{"SettingsAndParams", testSettingsAndParams},
 		{"Forwarding", testForwarding},
+		{"Log", testLog},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

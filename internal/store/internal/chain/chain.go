@@ -19,10 +19,13 @@
 // that the tree and the chain head never disagree about the last entry:
 // the leaf commits to the entry's canonical encoding, which Seal has just
 // computed, and the leaves, the tree's new stored hashes and its new
-// state are handed to Finish. Entries stored without a leaf (before the
-// tree existed, or by an older release sharing a PostgreSQL database) get
-// theirs first, in id order, so that leaves stay in commit order; at open
-// the engines give old entries theirs in chunks (CatchUp).
+// state are handed to Finish. Entries stored before the tree existed (up
+// to Tree.LegacyUpTo) get theirs at open, in chunks and in id order
+// (CatchUp), before anything new. An entry above that bound without a
+// leaf was not appended by Logbook (a row written into the database, or
+// an older release still running beside this one): it is passed over and
+// never given a leaf, so that verification names it rather than the tree
+// taking it in.
 package chain
 
 import (
@@ -109,6 +112,7 @@ func Append(ctx context.Context, w Writer, entries []audit.Entry, now func() tim
 	ids := make([]int64, len(entries))
 	var seen map[eventKey]int64 // the event ids new in this batch
 	var buf []byte
+	salts := integrity.NewSalts(len(entries))
 	for i := range entries {
 		e := &entries[i]
 		if e.EventID != "" {
@@ -134,7 +138,7 @@ func Append(ctx context.Context, w Writer, entries []audit.Entry, now func() tim
 		e.ID, e.RecordedAt = lastID, recordedAt
 		prev := lastHash
 		lastHash, buf = audit.Seal(prev, e, buf)
-		e.Salt = integrity.NewSalt()
+		e.Salt = salts.Next()
 		if err := g.add(e, buf[len(prev):], domains[e.Domain]); err != nil {
 			return nil, err
 		}
@@ -162,7 +166,7 @@ func CatchUp(ctx context.Context, w Writer, limit int) (added int, more bool, er
 	if err != nil {
 		return 0, false, err
 	}
-	if tree.LastEntry >= lastID {
+	if tree.LastEntry >= min(lastID, tree.LegacyUpTo) {
 		return 0, false, nil
 	}
 	g, err := newGrower(tree)
@@ -179,34 +183,43 @@ func CatchUp(ctx context.Context, w Writer, limit int) (added int, more bool, er
 	if err := w.Finish(ctx, Batch{FirstID: lastID + 1, LastID: lastID, LastHash: lastHash, Leaves: g.rows, Tree: t}); err != nil {
 		return 0, false, err
 	}
-	return added, t.LastEntry < lastID, nil
+	return added, t.LastEntry < min(lastID, t.LegacyUpTo), nil
 }
 
 // catchUp adds to g the leaves of entries up to upTo that have none, at
-// most limit of them (no limit when negative), giving each a new salt.
+// most limit of them (no limit when negative), giving each a new salt;
+// only entries up to the tree's LegacyUpTo are taken in, the rest passed
+// over.
 func catchUp(ctx context.Context, w Writer, g *grower, upTo int64, limit int) (int, error) {
 	added := 0
 	var buf []byte
-	for g.tree.LastEntry < upTo && (limit < 0 || added < limit) {
+	legacy := min(upTo, g.tree.LegacyUpTo)
+	defer func() {
+		if g.tree.LastEntry >= legacy && g.tree.LastEntry < upTo {
+			g.tree.LastEntry = upTo // passed over: verification names them
+		}
+	}()
+	for g.tree.LastEntry < legacy && (limit < 0 || added < limit) {
 		n := catchUpChunk
 		if limit >= 0 {
 			n = min(n, limit-added)
 		}
-		es, err := w.Unleaved(ctx, g.tree.LastEntry, upTo, n)
+		es, err := w.Unleaved(ctx, g.tree.LastEntry, legacy, n)
 		if err != nil {
 			return 0, err
 		}
 		if len(es) == 0 { // the rest was purged before it had leaves
-			g.tree.LastEntry = upTo
+			g.tree.LastEntry = legacy
 			break
 		}
 		domains, err := w.DomainIDs(ctx, DomainNames(es))
 		if err != nil {
 			return 0, err
 		}
+		salts := integrity.NewSalts(len(es))
 		for i := range es {
 			e := &es[i]
-			e.Salt = integrity.NewSalt()
+			e.Salt = salts.Next()
 			buf = audit.AppendCanonical(buf[:0], e)
 			if err := g.add(e, buf, domains[e.Domain]); err != nil {
 				return 0, err

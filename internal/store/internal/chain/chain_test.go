@@ -218,7 +218,7 @@ func TestCatchUpGivesOlderEntriesLeaves(t *testing.T) {
 		h, _ = audit.Seal(h, &e, nil)
 		m.rows = append(m.rows, e)
 	}
-	m.lastID, m.lastHash, m.tree.LastEntry = 25, h, 0
+	m.lastID, m.lastHash, m.tree.LastEntry, m.tree.LegacyUpTo = 25, h, 0, 25
 	added, more, err := chain.CatchUp(ctx, m, 10)
 	if err != nil || added != 10 || !more || m.tree.Size != 10 || m.tree.LastEntry != 12 {
 		t.Fatalf("first chunk: %d, %v, %v; tree %+v", added, more, err, m.tree)
@@ -242,5 +242,23 @@ func TestCatchUpGivesOlderEntriesLeaves(t *testing.T) {
 	}
 	if m.tree.Root != rfc6962Root(records) {
 		t.Error("root does not match the leaves")
+	}
+
+	// A row written behind the store's back, chained correctly, is not
+	// taken into the tree by the next append: it stays without a leaf.
+	forged := audit.Entry{ID: 27, Source: "mallory", Task: "forged", Timestamp: time.Unix(27, 0).UTC()}
+	m.lastHash, _ = audit.Seal(m.lastHash, &forged, nil)
+	m.rows = append(m.rows, forged)
+	m.lastID = 27
+	if _, err := chain.Append(ctx, m, []audit.Entry{{Source: "new", Task: "after the forgery"}}, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range m.leaves {
+		if l.EntryID == 27 {
+			t.Fatal("the forged entry got a leaf")
+		}
+	}
+	if last := m.leaves[len(m.leaves)-1]; last.EntryID != 28 || m.tree.LastEntry != 28 || m.tree.Size != 25 {
+		t.Errorf("after the forgery: last leaf %+v, tree %+v", last, m.tree)
 	}
 }

@@ -14,14 +14,16 @@ import (
 // engines keep it in their one-row table log_state: the origin the
 // commitments name, the number of leaves, the root, the right edge (the
 // stored hashes of the tree's largest complete subtrees, at most 64, from
-// the largest down) that the next leaf is hashed with, and the id of the
-// last entry that has a leaf.
+// the largest down) that the next leaf is hashed with, the id of the last
+// entry the tree covers, and the chain head when the tree began
+// (LegacyUpTo): only entries up to it are given leaves after the fact.
 type Tree struct {
-	Origin    string
-	Size      int64
-	Root      tlog.Hash
-	Edge      []byte
-	LastEntry int64
+	Origin     string
+	Size       int64
+	Root       tlog.Hash
+	Edge       []byte
+	LastEntry  int64
+	LegacyUpTo int64
 }
 
 // LeafRow is one new row of log_leaves: the leaf index, the entry it

@@ -165,15 +165,36 @@ func (s *Store) ReadLogHashes(ctx context.Context, indexes []int64) ([]tlog.Hash
 	return out, nil
 }
 
-// LeafOf implements store.Log.
+// LeafOf implements store.Log. Leaves are in entry id order, so the
+// leaf of an entry is found by bisection over the leaf indexes, about 25
+// primary key reads at a billion leaves.
 func (s *Store) LeafOf(ctx context.Context, entryID int64) (int64, []byte, error) {
-	var idx int64
-	var leaf []byte
-	err := s.e.Read.QueryRowContext(ctx, `SELECT idx, leaf FROM log_leaves WHERE entry_id = $1`, entryID).Scan(&idx, &leaf)
-	if _, err := one(idx, err, fmt.Sprintf("error reading the leaf of entry %d", entryID)); err != nil {
-		return 0, nil, err
+	op := fmt.Sprintf("error reading the leaf of entry %d", entryID)
+	var size int64
+	if err := s.e.Read.QueryRowContext(ctx, `SELECT size FROM log_state WHERE singleton = 1`).Scan(&size); err != nil {
+		return 0, nil, fmt.Errorf("%s: %w", op, err)
 	}
-	return idx, leaf, nil
+	lo, hi := int64(0), size // the leaf, if any, is in [lo, hi)
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var id int64
+		if err := s.e.Read.QueryRowContext(ctx, `SELECT entry_id FROM log_leaves WHERE idx = $1`, mid).Scan(&id); err != nil {
+			return 0, nil, fmt.Errorf("%s: leaf %d: %w", op, mid, err)
+		}
+		switch {
+		case id == entryID:
+			var leaf []byte
+			if err := s.e.Read.QueryRowContext(ctx, `SELECT leaf FROM log_leaves WHERE idx = $1`, mid).Scan(&leaf); err != nil {
+				return 0, nil, fmt.Errorf("%s: %w", op, err)
+			}
+			return mid, leaf, nil
+		case id < entryID:
+			lo = mid + 1
+		default:
+			hi = mid
+		}
+	}
+	return 0, nil, fmt.Errorf("entry %d has no leaf: %w", entryID, store.ErrNotFound)
 }
 
 // SaveCheckpoint implements store.Log.

@@ -16,28 +16,33 @@ INSERT INTO log_domains (id, name) VALUES (1, 'Global');
 
 -- idx is the leaf index, from 0; hashes are the stored hashes the leaf
 -- added to the tree (golang.org/x/mod/sumdb/tlog), from
--- tlog.StoredHashIndex(0, idx) on, 32 bytes each.
+-- tlog.StoredHashIndex(0, idx) on, 32 bytes each. entry_id rises with idx,
+-- so the leaf of an entry is found by bisection, without an index to
+-- keep up on every append.
 CREATE TABLE log_leaves (
     idx      INTEGER PRIMARY KEY,
     entry_id INTEGER NOT NULL,
     leaf     BLOB    NOT NULL,
     hashes   BLOB    NOT NULL
 );
-CREATE UNIQUE INDEX log_leaves_entry ON log_leaves (entry_id);
 
 -- origin names the log (set once, at the first open after this step);
 -- edge holds the stored hashes of the tree's right edge, largest subtree
--- first; last_entry is the id of the last entry with a leaf.
+-- first; last_entry is the id of the last entry with a leaf. legacy_upto is
+-- the chain head when this step ran: only entries up to it may be given
+-- leaves after the fact; an entry above it without a leaf was not
+-- appended by Logbook, and verification names it.
 CREATE TABLE log_state (
     singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
     origin     TEXT    NOT NULL,
     size       INTEGER NOT NULL,
     root       BLOB    NOT NULL,
     edge       BLOB    NOT NULL,
-    last_entry INTEGER NOT NULL
+    last_entry INTEGER NOT NULL,
+    legacy_upto INTEGER NOT NULL
 );
 -- The root of the empty tree is SHA-256 of nothing (RFC 6962).
-INSERT INTO log_state VALUES (1, '', 0, x'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', x'', 0);
+INSERT INTO log_state SELECT 1, '', 0, x'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', x'', 0, last_id FROM chain_head;
 
 -- Signed checkpoints, newest last (signed_at: microseconds since the epoch).
 CREATE TABLE log_checkpoints (
