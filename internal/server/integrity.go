@@ -17,6 +17,7 @@ import (
 	"github.com/logbookhq/logbook/internal/integrity"
 	"github.com/logbookhq/logbook/internal/live"
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/web"
 )
 
 // DefaultCheckpointInterval is the least time between two signed
@@ -156,13 +157,19 @@ func (l *logService) sign(ctx context.Context) (int64, error) {
 		// verifiers that saw the larger tree refuse it.
 		l.log.Error("the log's tree is smaller than the checkpoint this server signed: the database was rolled back", "signed", mine.Size, "now", t.Size)
 	}
+	// Another replica (or this one, before) may have signed this very
+	// tree. A stored checkpoint of a larger tree does not cover a smaller
+	// one: that is a rollback, and the smaller tree is signed for
+	// witnesses and verifiers to refuse.
 	last, err := l.st.LatestCheckpoint(ctx)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return 0, err
 	}
-	if err == nil && last.Size >= t.Size {
-		l.signed.Store(last.Size)
-		return last.Size, nil
+	if err == nil && last.Size == t.Size {
+		if tree, _, err := integrity.OpenCheckpoint(last.Note, l.key.Verifier); err == nil && tree.Hash == t.Root {
+			l.signed.Store(last.Size)
+			return last.Size, nil
+		}
 	}
 	msg, err := integrity.SignCheckpoint(l.key, t.Size, t.Root)
 	if err != nil {
@@ -280,3 +287,38 @@ func (s *Server) startLog(ctx, watch context.Context, mux *http.ServeMux) error 
 // SignedSize is the size of the newest checkpoint this replica signed
 // (or found signed by another) : entries up to it are in a checkpoint.
 func (s *Server) SignedSize() int64 { return s.logs.signed.Load() }
+
+// status is what the Integrity page shows.
+func (l *logService) status(ctx context.Context) (web.LogStatus, error) {
+	t, err := l.st.LogTree(ctx)
+	if err != nil {
+		return web.LogStatus{}, err
+	}
+	st := web.LogStatus{Origin: t.Origin, VKey: l.key.VKey}
+	_, tree, err := l.Checkpoint(ctx)
+	switch {
+	case errors.Is(err, integrity.ErrNoCheckpoint):
+	case err != nil:
+		return st, err
+	default:
+		st.Size, st.Root = tree.N, tree.Hash.String()
+		if mine := l.latest.Load(); mine != nil && mine.Size == tree.N {
+			st.SignedAt = mine.SignedAt
+		} else if c, err := l.st.LatestCheckpoint(ctx); err == nil {
+			st.SignedAt = c.SignedAt
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, w := range l.witnesses {
+		ws := web.WitnessStatus{URL: w.URL, VKey: w.VKey}
+		if c, ok := l.cosig[w.URL]; ok {
+			ws.CosignedSize, ws.CosignedAt = c.size, c.at
+		}
+		if err := l.refused[w.URL]; err != nil {
+			ws.Refusal = err.Error()
+		}
+		st.Witnesses = append(st.Witnesses, ws)
+	}
+	return st, nil
+}

@@ -82,11 +82,7 @@ func TestLogIsVerifiableFromOutside(t *testing.T) {
 	}
 
 	// A database writer alters a leaf of the first, full entry bundle.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(env.Dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openRaw(t, env)
 	var leaf []byte
 	if err := db.QueryRow(`SELECT leaf FROM log_leaves WHERE idx = 3`).Scan(&leaf); err != nil {
 		t.Fatal(err)
@@ -123,11 +119,27 @@ func TestLogIsVerifiableFromOutside(t *testing.T) {
 	t.Logf("rollback named: %v", err)
 }
 
+// openRaw opens the server's SQLite database behind its back, waiting
+// for its writer as another process would.
+func openRaw(t *testing.T, env *servertest.Env) *sql.DB {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(env.Dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // rollBack sets the log back to its first n leaves as a database writer
-// could, recomputing a consistent state from the leaves it keeps, and
-// drops the later checkpoints.
+// could, in one transaction, recomputing a consistent state from the
+// leaves it keeps, and drops the later checkpoints.
 func rollBack(ctx context.Context, db *sql.DB, n int64) error {
-	rows, err := db.QueryContext(ctx, `SELECT leaf, entry_id FROM log_leaves WHERE idx < ? ORDER BY idx`, n)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT leaf, entry_id FROM log_leaves WHERE idx < ? ORDER BY idx`, n)
 	if err != nil {
 		return err
 	}
@@ -157,11 +169,11 @@ func rollBack(ctx context.Context, db *sql.DB, n int64) error {
 		// forged state claims the tree covers them.
 		{`UPDATE log_state SET size = ?, root = ?, edge = ?, last_entry = (SELECT max(id) FROM (SELECT id FROM audit_log UNION ALL SELECT id FROM audit_log_recent)) WHERE singleton = 1`, []any{n, root[:], b.Edge()}},
 	} {
-		if _, err := db.ExecContext(ctx, q.sql, q.args...); err != nil {
+		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
 			return err
 		}
 	}
-	return nil
+	return tx.Commit()
 }
 
 // TestWitnessCosignsAndRefusesRollback runs a real C2SP witness
@@ -202,12 +214,23 @@ func TestWitnessCosignsAndRefusesRollback(t *testing.T) {
 	if r := env.Client().Get(t, "/readyz"); r.Body != "ready\n" {
 		t.Fatalf("readyz before the rollback: %q", r.Body)
 	}
-
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(env.Dir, sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
+	env.AddUser("auditor", []string{string(access.RoleAuditLogAdmin)}, "Global")
+	env.AddUser("plain", []string{string(access.RoleUser)}, "Global")
+	auditor := env.Session(t, "auditor")
+	page := auditor.Get(t, "/admin/integrity")
+	for _, want := range []string{strings.ReplaceAll(key.VKey, "+", "&#43;"), integrity.DefaultOrigin(), url, " entries, 20", ">ok<"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the Integrity page does not show %q:\n%s", want, page.Body)
+		}
 	}
-	defer db.Close()
+	if strings.Contains(auditor.Get(t, "/audit-logs").Body, `id="log-alert"`) {
+		t.Error("a banner before any witness refuses")
+	}
+	if r := env.Session(t, "plain").Get(t, "/admin/integrity"); r.Status != http.StatusForbidden {
+		t.Errorf("the Integrity page for a user without audit access: %d", r.Status)
+	}
+
+	db := openRaw(t, env)
 	if err := rollBack(context.Background(), db, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +242,7 @@ func TestWitnessCosignsAndRefusesRollback(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("readyz after the rollback: %d %q", r.Status, r.Body)
+			t.Fatalf("readyz after the rollback: %d %q; checkpoint %q", r.Status, r.Body, env.Client().Get(t, "/log/checkpoint").Body)
 		}
 	}
 	if r := env.Client().Get(t, "/readyz"); r.Status != http.StatusOK || r.Body != "ready\n" {
@@ -227,6 +250,12 @@ func TestWitnessCosignsAndRefusesRollback(t *testing.T) {
 	}
 	if r := admin.Get(t, "/metrics"); !strings.Contains(r.Body, "logbook_log_witnesses_refusing 1") {
 		t.Errorf("metrics do not count the refusing witness:\n%s", r.Body)
+	}
+	if page := auditor.Get(t, "/admin/integrity"); !strings.Contains(page.Body, "refuses: ") || !strings.Contains(page.Body, `id="witness-alert"`) {
+		t.Errorf("the Integrity page does not say the witness refuses:\n%s", page.Body)
+	}
+	if !strings.Contains(auditor.Get(t, "/audit-logs").Body, `id="log-alert"`) {
+		t.Error("no banner for an Audit Log Administrator while a witness refuses")
 	}
 	ids := env.Seed(audit.Entry{UserName: "still recording"})
 	if len(ids) != 1 || ids[0] == 0 {

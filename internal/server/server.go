@@ -152,6 +152,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 	api.NewLifecycle(apiHandler, s.Settings, s.Archive).Register(mux)
 	ui.Register(mux)
 	ui.RegisterLifecycle(mux, s.Settings, s.Archive)
+	ui.RegisterIntegrity(mux, s.logs.status, func() int { return len(s.logs.refusals()) })
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

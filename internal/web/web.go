@@ -6,6 +6,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -30,7 +31,7 @@ var templateFS embed.FS
 
 // pages are the templates rendered inside the layout.
 var pages = []string{"auditlogs", "statistics", "detail", "configchange", "job", "jobs", "object", "error", "login", "account", "users", "domains", "tokens",
-	"archivepurge", "settings", "forwarding"}
+	"archivepurge", "settings", "forwarding", "integrity"}
 
 // Handler serves the UI. It reads audit log entries through the read
 // service and jobs through the job service, never from the store.
@@ -46,6 +47,10 @@ type Handler struct {
 
 	suggestMu sync.Mutex
 	suggest   map[string]suggestionSet
+
+	// The verifiable log's state (RegisterIntegrity); nil until then.
+	logStatus func(context.Context) (LogStatus, error)
+	refusing  func() int
 }
 
 // New parses every template once, so that a broken template stops the
@@ -128,6 +133,9 @@ type viewer struct {
 	CanPurge            bool // archive/purge page
 	CanSettings         bool // audit log settings page
 	CanForward          bool
+	// LogAlert, for Super and Audit Log Administrators, says that
+	// witnesses refuse the log; "" when none does.
+	LogAlert string
 	// CSRFToken is the anti-forgery token of the viewer's session, which
 	// every form that posts carries (the "csrf" template of the layout);
 	// "" when the viewer is not signed in with the session cookie.
@@ -147,7 +155,13 @@ func viewerOf(r *http.Request) viewer {
 // render writes page p inside the layout, or only the named block.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p, block string, data any) {
 	if v, ok := data.(interface{ setViewer(viewer) }); ok {
-		v.setViewer(viewerOf(r))
+		vw := viewerOf(r)
+		if vw.CanPurge && h.refusing != nil {
+			if n := h.refusing(); n > 0 {
+				vw.LogAlert = "A witness refuses this log's checkpoints: the database may have been rolled back or rewritten."
+			}
+		}
+		v.setViewer(vw)
 	}
 	var buf bytes.Buffer
 	if block == "" {
