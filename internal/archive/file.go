@@ -64,6 +64,8 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 	if err := enc.begin(); err != nil {
 		return w, err
 	}
+	leaves := &leafCursor{st: s.st, domains: map[string]int64{}}
+	ndjson := p.Format == FormatNDJSON
 	err = s.st.ScanPurge(ctx, spec, func(e *audit.Entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -75,7 +77,17 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 				return fmt.Errorf("entry %d: %w", e.ID, err)
 			}
 		}
-		if err := enc.encode(e, cs); err != nil {
+		var leaf *LeafRef
+		if ndjson {
+			idx, domainID, ok, err := leaves.leafOf(ctx, e.ID, e.Domain)
+			if err != nil {
+				return fmt.Errorf("entry %d: its leaf: %w", e.ID, err)
+			}
+			if ok {
+				leaf = &LeafRef{Index: idx, DomainID: domainID}
+			}
+		}
+		if err := enc.encode(e, cs, leaf); err != nil {
 			return err
 		}
 		w.count++
@@ -87,6 +99,26 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 	})
 	if err != nil {
 		return w, err
+	}
+	if ndjson {
+		proof, err := leaves.proof(ctx, s.opts.ProofWait)
+		if err != nil {
+			return w, fmt.Errorf("error proving the archived entries in the log: %w", err)
+		}
+		if proof == nil && len(leaves.runs) > 0 {
+			s.opts.Log.Warn("no signed checkpoint covers the archived entries yet: the archive carries no log proof and verifies only against its purge anchor", "archive", w.name)
+		}
+		if proof != nil {
+			b, err := json.Marshal(struct {
+				P *LogProof `json:"log_proof"`
+			}{proof})
+			if err != nil {
+				return w, err
+			}
+			if _, err := gz.Write(append(b, '\n')); err != nil {
+				return w, err
+			}
+		}
 	}
 	if err := enc.end(); err != nil {
 		return w, err
@@ -131,7 +163,7 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 
 type encoder interface {
 	begin() error
-	encode(e *audit.Entry, cs []audit.ConfigChange) error
+	encode(e *audit.Entry, cs []audit.ConfigChange, leaf *LeafRef) error
 	end() error
 }
 
@@ -153,7 +185,7 @@ type csvEncoder struct {
 }
 
 func (c *csvEncoder) begin() error { return c.cw.Write(auditcsv.Header(nil)) }
-func (c *csvEncoder) encode(e *audit.Entry, _ []audit.ConfigChange) error {
+func (c *csvEncoder) encode(e *audit.Entry, _ []audit.ConfigChange, _ *LeafRef) error {
 	c.row = auditcsv.Row(c.row, e, nil)
 	return c.cw.Write(c.row)
 }
@@ -165,8 +197,8 @@ type ndjsonEncoder struct{ w io.Writer }
 
 func (n *ndjsonEncoder) begin() error { return nil }
 func (n *ndjsonEncoder) end() error   { return nil }
-func (n *ndjsonEncoder) encode(e *audit.Entry, cs []audit.ConfigChange) error {
-	b, err := MarshalRecord(e, cs)
+func (n *ndjsonEncoder) encode(e *audit.Entry, cs []audit.ConfigChange, leaf *LeafRef) error {
+	b, err := MarshalRecord(e, cs, leaf)
 	if err != nil {
 		return err
 	}
@@ -183,22 +215,39 @@ type Record struct {
 	// with: with it, the archive shows that the entry is the one the log
 	// committed to.
 	Salt string `json:"salt,omitempty"`
+	// LeafIndex and DomainID locate the entry's leaf (nil for an entry
+	// without one).
+	LeafIndex *int64 `json:"leaf_index,omitempty"`
+	DomainID  int64  `json:"domain_id,omitempty"`
+	// LogProof is set on the archive's last line only, which holds no
+	// entry.
+	LogProof *LogProof `json:"log_proof,omitempty"`
 }
 
-// MarshalRecord encodes an entry as an archive line.
-func MarshalRecord(e *audit.Entry, cs []audit.ConfigChange) ([]byte, error) {
+// LeafRef is where an archived entry's leaf is.
+type LeafRef struct{ Index, DomainID int64 }
+
+// MarshalRecord encodes an entry as an archive line, with its leaf when
+// leaf is set.
+func MarshalRecord(e *audit.Entry, cs []audit.ConfigChange, leaf *LeafRef) ([]byte, error) {
 	b, err := json.Marshal(e)
 	if err != nil {
 		return nil, err
 	}
-	if len(e.ConfigDigest) == 0 && len(cs) == 0 && len(e.Salt) == 0 {
+	if len(e.ConfigDigest) == 0 && len(cs) == 0 && len(e.Salt) == 0 && leaf == nil {
 		return b, nil
 	}
-	extra, err := json.Marshal(struct {
+	x := struct {
 		ConfigDigest  string               `json:"config_digest,omitempty"`
 		ConfigChanges []audit.ConfigChange `json:"config_changes,omitempty"`
 		Salt          string               `json:"salt,omitempty"`
-	}{hex.EncodeToString(e.ConfigDigest), cs, hex.EncodeToString(e.Salt)})
+		LeafIndex     *int64               `json:"leaf_index,omitempty"`
+		DomainID      int64                `json:"domain_id,omitempty"`
+	}{ConfigDigest: hex.EncodeToString(e.ConfigDigest), ConfigChanges: cs, Salt: hex.EncodeToString(e.Salt)}
+	if leaf != nil {
+		x.LeafIndex, x.DomainID = &leaf.Index, leaf.DomainID
+	}
+	extra, err := json.Marshal(x)
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +279,15 @@ func (r *Record) entry() (audit.Entry, error) {
 	return e, nil
 }
 
-// ReadRecords calls fn for every record of an NDJSON archive (gzipped).
+// ReadRecords calls fn for every entry record of an NDJSON archive
+// (gzipped), passing over its log proof line.
 func ReadRecords(r io.Reader, fn func(*Record) error) error {
+	return readArchive(r, fn, func(*LogProof) error { return nil })
+}
+
+// readArchive calls fn for every entry record and proof for the log
+// proof line of an NDJSON archive.
+func readArchive(r io.Reader, fn func(*Record) error, proof func(*LogProof) error) error {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return fmt.Errorf("not a gzip file: %w", err)
@@ -245,6 +301,12 @@ func ReadRecords(r io.Reader, fn func(*Record) error) error {
 		}
 		if err != nil {
 			return fmt.Errorf("not an NDJSON archive: %w", err)
+		}
+		if rec.LogProof != nil {
+			if err := proof(rec.LogProof); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := fn(&rec); err != nil {
 			return err

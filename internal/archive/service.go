@@ -48,6 +48,11 @@ type Options struct {
 	BatchSize int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ProofWait is how long an NDJSON archive waits for a signed
+	// checkpoint that covers its entries, to carry their log proof; 0
+	// does not wait (a server signs one every second or so). Without one
+	// the archive verifies only against its purge anchor.
+	ProofWait time.Duration
 	// Log receives what the service does not return.
 	Log *slog.Logger
 }

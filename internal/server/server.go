@@ -112,7 +112,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opts Options) (*
 		return nil, err
 	}
 	s.Jobs = job.NewService(st, rec, opts.Auth.Now, "verify", archive.Kind, exportjob.Kind)
-	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log})
+	s.Archive = archive.New(st, s.Writer, s.Jobs, archive.Options{Dir: opts.ArchiveDir, Now: opts.Auth.Now, Log: log, ProofWait: 10 * time.Second})
 	// A purge a crash interrupted, and purges made before purges were
 	// stated in the audit log, are stated before any new one runs.
 	if err := s.Archive.Reconcile(context.Background()); err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/internal/chain"
 )
 
 // Store is the PostgreSQL engine.
@@ -111,7 +112,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.db, s.sqlStore = s.openSQLStore()
-	if err := s.buildLog(ctx, opts.Origin, opts.Log); err != nil {
+	if err := chain.Build(ctx, s, opts.Origin, s.catchUp, opts.Log); err != nil {
 		s.db.Close()
 		pool.Close()
 		return nil, err

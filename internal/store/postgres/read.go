@@ -30,8 +30,14 @@ func scanEntry(row pgx.Row, e *audit.Entry) error {
 	return store.FinishEntry(e, ts.UnixMicro(), rec.UnixMicro(), result, objects, detail, ev, prev, hash)
 }
 
-func (s *Store) queryEntries(ctx context.Context, capacity int, query string, args ...any) ([]audit.Entry, error) {
-	rows, err := s.pool.Query(ctx, query, args...)
+// querier runs a query: the pool, or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// queryEntries runs a query of store.Columns and scans its rows.
+func queryEntries(ctx context.Context, q querier, capacity int, query string, args ...any) ([]audit.Entry, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("error querying audit logs: %w", err)
 	}
@@ -54,7 +60,7 @@ func (s *Store) queryEntries(ctx context.Context, capacity int, query string, ar
 func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (store.Page, error) {
 	q.Filter = store.Normalize(q.Filter)
 	query, args := dialect.ListSQL(scope, q, tables...)
-	entries, err := s.queryEntries(ctx, q.Limit+1, query, args...)
+	entries, err := queryEntries(ctx, s.pool, q.Limit+1, query, args...)
 	if err != nil {
 		return store.Page{}, err
 	}
@@ -118,7 +124,7 @@ func (s *Store) Get(ctx context.Context, scope store.Scope, id int64) (audit.Ent
 // Scan implements store.Store.
 func (s *Store) Scan(ctx context.Context, afterID int64, fn func(*audit.Entry) error) error {
 	for {
-		batch, err := s.queryEntries(ctx, 1000, `SELECT `+store.Columns+` FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000`, afterID)
+		batch, err := queryEntries(ctx, s.pool, 1000, `SELECT `+store.Columns+` FROM audit_log WHERE id > $1 ORDER BY id LIMIT 1000`, afterID)
 		if err != nil {
 			return err
 		}

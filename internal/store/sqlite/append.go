@@ -90,21 +90,8 @@ func (a *appendTx) DomainIDs(ctx context.Context, names []string) (map[string]in
 }
 
 func (a *appendTx) Unleaved(ctx context.Context, after, upTo int64, limit int) ([]audit.Entry, error) {
-	rows, err := a.tx.QueryContext(ctx, `SELECT * FROM (SELECT `+store.Columns+` FROM audit_log WHERE id > ?1 AND id <= ?2
+	return queryEntries(ctx, a.tx, limit, `SELECT * FROM (SELECT `+store.Columns+` FROM audit_log WHERE id > ?1 AND id <= ?2
 		UNION ALL SELECT `+store.Columns+` FROM audit_log_recent WHERE id > ?1 AND id <= ?2) ORDER BY id LIMIT ?3`, after, upTo, limit)
-	if err != nil {
-		return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
-	}
-	defer rows.Close()
-	var out []audit.Entry
-	for rows.Next() {
-		var e audit.Entry
-		if err := scanEntry(rows, &e); err != nil {
-			return nil, fmt.Errorf("error reading entries without a leaf: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 func (a *appendTx) SetSalts(ctx context.Context, entries []audit.Entry) error {
@@ -252,4 +239,21 @@ func (s *Store) InsertRaw(ctx context.Context, entries []audit.Entry, perTx int)
 		}
 	}
 	return nil
+}
+
+// catchUp gives a chunk of the entries stored before the verifiable log
+// their leaves, in one transaction (chain.Build calls it at open).
+func (s *Store) catchUp(ctx context.Context) (int, bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	defer tx.Rollback()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	added, more, err := chain.CatchUp(ctx, &appendTx{s: s, tx: tx}, chain.BuildChunk)
+	if err != nil {
+		return 0, false, err
+	}
+	return added, more, tx.Commit()
 }

@@ -62,23 +62,37 @@ func (s *Store) List(ctx context.Context, scope store.Scope, q store.Query) (sto
 			query, args = smallUnion(query, args)(dialect.ListSQLEachValue(scope, field, values, q, tables...))
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	entries, err := queryEntries(ctx, s.r, q.Limit+1, query, args...)
 	if err != nil {
-		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
+		return store.Page{}, err
+	}
+	return store.PageFrom(entries, q), nil
+}
+
+// querier runs a query: the read pool, or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryEntries runs a query of store.Columns and scans its rows.
+func queryEntries(ctx context.Context, q querier, capacity int, query string, args ...any) ([]audit.Entry, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("error querying audit logs: %w", err)
 	}
 	defer rows.Close()
-	entries := make([]audit.Entry, 0, q.Limit+1)
+	entries := make([]audit.Entry, 0, capacity)
 	for rows.Next() {
 		var e audit.Entry
 		if err := scanEntry(rows, &e); err != nil {
-			return store.Page{}, fmt.Errorf("error reading audit log: %w", err)
+			return nil, fmt.Errorf("error reading audit log: %w", err)
 		}
 		entries = append(entries, e)
 	}
 	if err := rows.Err(); err != nil {
-		return store.Page{}, fmt.Errorf("error querying audit logs: %w", err)
+		return nil, fmt.Errorf("error querying audit logs: %w", err)
 	}
-	return store.PageFrom(entries, q), nil
+	return entries, nil
 }
 
 // Count implements store.Store.

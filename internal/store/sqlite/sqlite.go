@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/logbookhq/logbook/internal/store"
+	"github.com/logbookhq/logbook/internal/store/internal/chain"
 	_ "modernc.org/sqlite"
 )
 
@@ -211,7 +212,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 	s.flush = make(chan struct{}, 1)
 	s.stop, s.done = make(chan struct{}), make(chan struct{})
 	go s.background()
-	if err := s.buildLog(ctx, opts.Origin, opts.Log); err != nil {
+	if err := chain.Build(ctx, s, opts.Origin, s.catchUp, opts.Log); err != nil {
 		s.Close()
 		return nil, err
 	}

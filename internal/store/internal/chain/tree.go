@@ -1,13 +1,16 @@
 package chain
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/logbookhq/logbook/internal/audit"
 	"github.com/logbookhq/logbook/internal/integrity"
+	"github.com/logbookhq/logbook/internal/store"
 )
 
 // Tree is the state of the log's Merkle tree (package integrity) as both
@@ -99,4 +102,36 @@ func DomainNames(entries []audit.Entry) []string {
 		}
 	}
 	return names
+}
+
+// BuildChunk is how many older entries one catch-up transaction of Build
+// gives leaves to.
+const BuildChunk = 10_000
+
+// Build names the log in l (the stored name, origin, or for a new log
+// integrity.DefaultOrigin) and gives every entry stored before the tree
+// its leaf, calling catchUp (one CatchUp in a transaction of the
+// engine's) until none remains, so that a stop part way resumes where it
+// was. log, if set, is told the progress.
+func Build(ctx context.Context, l store.Log, origin string, catchUp func(context.Context) (int, bool, error), log *slog.Logger) error {
+	if t, err := l.LogTree(ctx); err == nil && t.Origin == "" && origin == "" {
+		origin = integrity.DefaultOrigin()
+	}
+	if _, err := l.OpenLog(ctx, origin); err != nil {
+		return err
+	}
+	total := 0
+	for {
+		added, more, err := catchUp(ctx)
+		if err != nil {
+			return fmt.Errorf("error building the log's tree over older entries: %w", err)
+		}
+		total += added
+		if added > 0 && log != nil {
+			log.Info("building the log's tree over older entries", "entries", total, "done", !more)
+		}
+		if !more {
+			return nil
+		}
+	}
 }
