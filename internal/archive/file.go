@@ -64,61 +64,8 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 	if err := enc.begin(); err != nil {
 		return w, err
 	}
-	leaves := &leafCursor{st: s.st, domains: map[string]int64{}}
-	ndjson := p.Format == FormatNDJSON
-	err = s.st.ScanPurge(ctx, spec, func(e *audit.Entry) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		var cs []audit.ConfigChange
-		if e.HasConfigChange && len(e.ConfigDigest) > 0 {
-			var err error
-			if cs, err = s.st.ConfigChanges(ctx, store.AllDomains, e.ID); err != nil {
-				return fmt.Errorf("entry %d: %w", e.ID, err)
-			}
-		}
-		var leaf *LeafRef
-		if ndjson {
-			idx, domainID, ok, err := leaves.leafOf(ctx, e.ID, e.Domain)
-			if err != nil {
-				return fmt.Errorf("entry %d: its leaf: %w", e.ID, err)
-			}
-			if ok {
-				leaf = &LeafRef{Index: idx, DomainID: domainID}
-			}
-		}
-		if err := enc.encode(e, cs, leaf); err != nil {
-			return err
-		}
-		w.count++
-		w.lastID = e.ID
-		if w.count%1000 == 0 {
-			progress(w.count)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.writeEntries(ctx, spec, p, enc, gz, &w, progress); err != nil {
 		return w, err
-	}
-	if ndjson {
-		proof, err := leaves.proof(ctx, s.opts.ProofWait)
-		if err != nil {
-			return w, fmt.Errorf("error proving the archived entries in the log: %w", err)
-		}
-		if proof == nil && len(leaves.runs) > 0 {
-			s.opts.Log.Warn("no signed checkpoint covers the archived entries yet: the archive carries no log proof and verifies only against its purge anchor", "archive", w.name)
-		}
-		if proof != nil {
-			b, err := json.Marshal(struct {
-				P *LogProof `json:"log_proof"`
-			}{proof})
-			if err != nil {
-				return w, err
-			}
-			if _, err := gz.Write(append(b, '\n')); err != nil {
-				return w, err
-			}
-		}
 	}
 	if err := enc.end(); err != nil {
 		return w, err
@@ -159,6 +106,65 @@ func (s *Service) writeArchive(ctx context.Context, spec store.PurgeSpec, p Para
 		}
 	}
 	return w, nil
+}
+
+// writeEntries encodes every entry spec selects into enc and, for an
+// NDJSON archive, the log proof line after them into gz.
+func (s *Service) writeEntries(ctx context.Context, spec store.PurgeSpec, p Params, enc encoder, gz io.Writer, w *written, progress func(int64)) error {
+	leaves := &leafCursor{st: s.st, domains: map[string]int64{}}
+	ndjson := p.Format == FormatNDJSON
+	err := s.st.ScanPurge(ctx, spec, func(e *audit.Entry) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var cs []audit.ConfigChange
+		if e.HasConfigChange && len(e.ConfigDigest) > 0 {
+			var err error
+			if cs, err = s.st.ConfigChanges(ctx, store.AllDomains, e.ID); err != nil {
+				return fmt.Errorf("entry %d: %w", e.ID, err)
+			}
+		}
+		var leaf *LeafRef
+		if ndjson {
+			idx, domainID, ok, err := leaves.leafOf(ctx, e.ID, e.Domain)
+			if err != nil {
+				return fmt.Errorf("entry %d: its leaf: %w", e.ID, err)
+			}
+			if ok {
+				leaf = &LeafRef{Index: idx, DomainID: domainID}
+			}
+		}
+		if err := enc.encode(e, cs, leaf); err != nil {
+			return err
+		}
+		w.count++
+		w.lastID = e.ID
+		if w.count%1000 == 0 {
+			progress(w.count)
+		}
+		return nil
+	})
+	if err != nil || !ndjson {
+		return err
+	}
+	proof, err := leaves.proof(ctx, s.opts.ProofWait)
+	if err != nil {
+		return fmt.Errorf("error proving the archived entries in the log: %w", err)
+	}
+	if proof == nil {
+		if len(leaves.runs) > 0 {
+			s.opts.Log.Warn("no signed checkpoint covers the archived entries yet: the archive carries no log proof and verifies only against its purge anchor", "archive", w.name)
+		}
+		return nil
+	}
+	b, err := json.Marshal(struct {
+		P *LogProof `json:"log_proof"`
+	}{proof})
+	if err != nil {
+		return err
+	}
+	_, err = gz.Write(append(b, '\n'))
+	return err
 }
 
 type encoder interface {

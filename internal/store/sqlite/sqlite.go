@@ -169,41 +169,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("error optimizing database: %w", err)
 	}
-	if s.insert, err = w.PrepareContext(ctx, `INSERT INTO audit_log (`+store.Columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
+	if err := s.prepare(ctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertConfig, err = w.PrepareContext(ctx, `INSERT INTO config_changes (entry_id, seq, device, format, before, after) VALUES (?, ?, ?, ?, ?, ?)`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertObject, err = w.PrepareContext(ctx, `INSERT OR IGNORE INTO audit_objects (type, name, ts, entry_id) VALUES (?, ?, ?, ?)`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertRecent, err = w.PrepareContext(ctx, `INSERT INTO audit_log_recent (`+store.Columns+`, words)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertLeaf, err = w.PrepareContext(ctx, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES (?, ?, ?, ?)`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertLeaves, err = w.PrepareContext(ctx, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", leavesPerInsert), ", ")); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.insertWords, err = w.PrepareContext(ctx, `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing insert: %w", err)
-	}
-	if s.lookup, err = w.PrepareContext(ctx, `SELECT id FROM audit_log WHERE source = ?1 AND event_id = ?2
-		UNION ALL SELECT id FROM audit_log_recent WHERE source = ?1 AND event_id = ?2`); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("error preparing lookup: %w", err)
+		return nil, err
 	}
 	if err := w.QueryRowContext(ctx, `SELECT count(*) FROM audit_log_recent`).Scan(&s.recent); err != nil {
 		s.Close()
@@ -217,6 +185,33 @@ func Open(ctx context.Context, dir string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// prepare prepares the write connection's statements of the append.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, st := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&s.insert, `INSERT INTO audit_log (` + store.Columns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.insertConfig, `INSERT INTO config_changes (entry_id, seq, device, format, before, after) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&s.insertObject, `INSERT OR IGNORE INTO audit_objects (type, name, ts, entry_id) VALUES (?, ?, ?, ?)`},
+		{&s.insertRecent, `INSERT INTO audit_log_recent (` + store.Columns + `, words)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+		{&s.insertLeaf, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES (?, ?, ?, ?)`},
+		{&s.insertLeaves, `INSERT INTO log_leaves (idx, entry_id, leaf, hashes) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", leavesPerInsert), ", ")},
+		{&s.insertWords, `INSERT INTO audit_text (rowid, words) VALUES (?, ?)`},
+		{&s.lookup, `SELECT id FROM audit_log WHERE source = ?1 AND event_id = ?2
+		UNION ALL SELECT id FROM audit_log_recent WHERE source = ?1 AND event_id = ?2`},
+	} {
+		var err error
+		if *st.stmt, err = s.w.PrepareContext(ctx, st.query); err != nil {
+			return fmt.Errorf("error preparing %.40s: %w", st.query, err)
+		}
+	}
+	return nil
 }
 
 // Close stops the checkpointer, folds the WAL into the database file and
