@@ -73,11 +73,14 @@ type TokenScope string
 const (
 	ScopeIngest TokenScope = "ingest" // report audit log entries, nothing else
 	ScopeRead   TokenScope = "read"   // read and export audit logs and jobs
-	ScopeAdmin  TokenScope = "admin"  // every action
+	// ScopeIntegrity reads the verifiable log's tiles and checkpoints,
+	// which hold no audit content: for outside verifiers and monitors.
+	ScopeIntegrity TokenScope = "integrity"
+	ScopeAdmin     TokenScope = "admin" // every action
 )
 
 // tokenScopes lists every scope in the order forms and listings show them.
-var tokenScopes = []TokenScope{ScopeIngest, ScopeRead, ScopeAdmin}
+var tokenScopes = []TokenScope{ScopeIngest, ScopeRead, ScopeIntegrity, ScopeAdmin}
 
 // ParseTokenScope turns a scope id into a TokenScope, refusing unknown ids
 // (and naming the valid ones) for the same reason as ParseRole.
@@ -114,6 +117,9 @@ const (
 	ManageUsers         Action = "manage-users"
 	ManageDomains       Action = "manage-domains"
 	ManageTokens        Action = "manage-tokens"
+	// ReadLog reads the verifiable log (/log/ tiles and checkpoints,
+	// consistency proofs): counts, times and domain numbers, no content.
+	ReadLog Action = "read-log"
 )
 
 // roleActions is the permission table of users. A role that is missing
@@ -121,7 +127,7 @@ const (
 // fails closed. Super administrators are handled apart: they may do
 // everything, including actions added later.
 var roleActions = map[Role][]Action{
-	RoleAuditLogAdmin: {ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, ManageAuditSettings},
+	RoleAuditLogAdmin: {ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, ManageAuditSettings, ReadLog},
 	RoleJobAdmin:      {ViewAllJobs, ManageJobs},
 	RoleUserAdmin:     {ManageUsers, ManageDomains, ManageTokens},
 }
@@ -129,8 +135,9 @@ var roleActions = map[Role][]Action{
 // scopeActions is the permission table of API tokens; ScopeAdmin is handled
 // apart like RoleSuperAdmin.
 var scopeActions = map[TokenScope][]Action{
-	ScopeIngest: {IngestAuditLogs},
-	ScopeRead:   {ViewAuditLogs, ExportAuditLogs, ViewAllJobs},
+	ScopeIngest:    {IngestAuditLogs},
+	ScopeRead:      {ViewAuditLogs, ExportAuditLogs, ViewAllJobs, ReadLog},
+	ScopeIntegrity: {ReadLog},
 }
 
 // SubjectKind says whether a subject is a person or a machine.

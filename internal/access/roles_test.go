@@ -9,8 +9,8 @@ import (
 // allActions is every action the package defines; the permission tests walk
 // all of them so that a grant nobody meant shows up as a failure.
 var allActions = []Action{
-	ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, IngestAuditLogs,
-	ViewAllJobs, ManageJobs, ManageUsers, ManageDomains, ManageTokens,
+	ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, ManageAuditSettings, IngestAuditLogs,
+	ViewAllJobs, ManageJobs, ManageUsers, ManageDomains, ManageTokens, ReadLog,
 }
 
 func TestRoleCan(t *testing.T) {
@@ -19,7 +19,7 @@ func TestRoleCan(t *testing.T) {
 		want []Action
 	}{
 		{RoleSuperAdmin, allActions},
-		{RoleAuditLogAdmin, []Action{ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding}},
+		{RoleAuditLogAdmin, []Action{ViewAuditLogs, ExportAuditLogs, PurgeAuditLogs, ManageForwarding, ManageAuditSettings, ReadLog}},
 		{RoleJobAdmin, []Action{ViewAllJobs, ManageJobs}},
 		{RoleUserAdmin, []Action{ManageUsers, ManageDomains, ManageTokens}},
 		{RoleUser, nil},
@@ -53,7 +53,8 @@ func TestTokenScopeCan(t *testing.T) {
 		want  []Action
 	}{
 		{ScopeIngest, []Action{IngestAuditLogs}},
-		{ScopeRead, []Action{ViewAuditLogs, ExportAuditLogs, ViewAllJobs}},
+		{ScopeRead, []Action{ViewAuditLogs, ExportAuditLogs, ViewAllJobs, ReadLog}},
+		{ScopeIntegrity, []Action{ReadLog}},
 		{ScopeAdmin, allActions},
 		{TokenScope("write"), nil},
 		{TokenScope(""), nil},
@@ -160,6 +161,7 @@ func TestParseTokenScope(t *testing.T) {
 	}{
 		{"ingest", ScopeIngest, true},
 		{"read", ScopeRead, true},
+		{"integrity", ScopeIntegrity, true},
 		{"admin", ScopeAdmin, true},
 		{"", "", false},
 		{"write", "", false},
@@ -170,7 +172,7 @@ func TestParseTokenScope(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("ParseTokenScope(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
-		if err != nil && !strings.Contains(err.Error(), "ingest, read, admin") {
+		if err != nil && !strings.Contains(err.Error(), "ingest, read, integrity, admin") {
 			t.Errorf("ParseTokenScope(%q) error %q does not name the valid scopes", tt.in, err)
 		}
 	}

@@ -14,7 +14,8 @@ import (
 // consistency proofs between tree sizes.
 func (h *Handler) RegisterIntegrity(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/audit-logs/{id}/proof", h.need(access.ViewAuditLogs, h.getProof))
-	mux.HandleFunc("GET /api/v1/integrity/consistency", h.need(access.ViewAuditLogs, h.getConsistency))
+	mux.HandleFunc("GET /api/v1/integrity/consistency", h.needFunc(func(s access.Subject) bool { return s.Can(access.ReadLog) },
+		"consistency proofs need an API token with the integrity or read scope, or the Audit Log Administrator role", h.getConsistency))
 }
 
 func (h *Handler) getProof(w http.ResponseWriter, r *http.Request) (any, error) {

@@ -199,7 +199,7 @@ func newTokenCmd() *cobra.Command {
 			})
 		},
 	}
-	create.Flags().StringSliceVar(&scopes, "scope", []string{string(access.ScopeIngest)}, "ingest, read or admin (repeatable)")
+	create.Flags().StringSliceVar(&scopes, "scope", []string{string(access.ScopeIngest)}, "ingest, read, integrity or admin (repeatable)")
 	create.Flags().StringSliceVar(&domains, "domain", []string{"Global"}, "domain the token may write to and read (repeatable)")
 	list := &cobra.Command{
 		Use: "list", Short: "List API tokens", Args: cobra.NoArgs,

@@ -237,13 +237,14 @@ func (l *logService) run(ctx context.Context, hub *live.Hub) {
 
 // logHandler serves /log/ to callers who may read it: anyone when the log
 // is public (it holds no audit content: see docs/integrity.md), else
-// signed-in callers allowed to view audit logs.
+// callers allowed to read the log (Audit Log Administrators, tokens with
+// the read or integrity scope).
 func (l *logService) logHandler(public bool) http.Handler {
 	tiles := http.StripPrefix("/log", integrity.Handler(l, l.log))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !public && !accounts.FromContext(r.Context()).Subject.Can(access.ViewAuditLogs) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="logbook"`)
-			http.Error(w, "the log's tiles need a signed-in caller who may view audit logs (or logbook serve --log-public)", http.StatusUnauthorized)
+		if !public && !accounts.FromContext(r.Context()).Subject.Can(access.ReadLog) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="logbook"`)
+			http.Error(w, "the log's tiles need an API token with the integrity or read scope, or an Audit Log Administrator (or logbook serve --log-public)", http.StatusUnauthorized)
 			return
 		}
 		tiles.ServeHTTP(w, r)

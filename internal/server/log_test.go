@@ -342,6 +342,24 @@ func TestProofOfAnEntry(t *testing.T) {
 	if r := admin.Get(t, "/api/v1/integrity/consistency?from=1&to=100000"); r.Status != http.StatusConflict {
 		t.Errorf("consistency beyond the checkpoint: %d %s; want 409", r.Status, r.Body)
 	}
+
+	// A monitor's token with the integrity scope reads the log, never the
+	// audit content; without credentials the log is closed (not public).
+	env.AddToken("monitor", []string{string(access.ScopeIntegrity)}, "Global")
+	monitor := env.TokenClient(env.Secret(t, "monitor"))
+	for path, want := range map[string]int{
+		"/log/checkpoint": http.StatusOK,
+		fmt.Sprintf("/api/v1/integrity/consistency?from=5&to=%d", tree.N): http.StatusOK,
+		"/api/v1/audit-logs": http.StatusForbidden,
+		fmt.Sprintf("/api/v1/audit-logs/%d/proof", ids[17]): http.StatusForbidden,
+	} {
+		if r := monitor.Get(t, path); r.Status != want {
+			t.Errorf("integrity token GET %s: %d; want %d", path, r.Status, want)
+		}
+	}
+	if r := env.Client().Get(t, "/log/checkpoint"); r.Status != http.StatusUnauthorized {
+		t.Errorf("anonymous /log/checkpoint without --log-public: %d", r.Status)
+	}
 }
 
 func hashReader(t *testing.T, env *servertest.Env) tlog.HashReader {

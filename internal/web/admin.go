@@ -203,7 +203,7 @@ func (h *Handler) tokensPage(r *http.Request, msg string, created *accounts.Toke
 		return nil, err
 	}
 	v := tokensView{base: base{Title: "API tokens", Nav: "tokens"}, Tokens: ts, Domains: ds,
-		Scopes: []string{string(access.ScopeIngest), string(access.ScopeRead), string(access.ScopeAdmin)}, Created: created, Error: msg}
+		Scopes: []string{string(access.ScopeIngest), string(access.ScopeRead), string(access.ScopeIntegrity), string(access.ScopeAdmin)}, Created: created, Error: msg}
 	return formPage("tokens", &v, msg), nil
 }
 
